@@ -1,0 +1,40 @@
+// One `netraid` binary, many verbs (mdadm/drbdadm style). Each verb lives in
+// its own cli/verb_*.cpp and registers itself here, so adding a verb never
+// touches a shared file.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+namespace netraid::cli {
+
+// Exit codes shared by every verb (documented in docs/netraid.8.pod).
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,     // the operation was tried and did not succeed
+  kUsage = 2,      // bad arguments: nothing was changed
+  kSkipped = 77,   // a requirement is missing (tests)
+};
+
+using VerbFn = int (*)(std::span<const std::string> args);
+
+struct Verb {
+  const char* name;
+  const char* synopsis;  // one line, shown by `netraid --help`
+  VerbFn run;
+};
+
+void register_verb(const Verb& verb);
+const std::vector<Verb>& verbs();
+
+struct VerbRegistrar {
+  explicit VerbRegistrar(const Verb& verb) { register_verb(verb); }
+};
+
+}  // namespace netraid::cli
+
+#define NETRAID_CONCAT_(a, b) a##b
+#define NETRAID_CONCAT(a, b) NETRAID_CONCAT_(a, b)
+#define NETRAID_VERB(name, synopsis, fn)                          \
+  static const ::netraid::cli::VerbRegistrar NETRAID_CONCAT(      \
+      netraid_verb_registrar_, __LINE__){{name, synopsis, fn}}
