@@ -1,0 +1,95 @@
+# Shared vocabulary of the lab tests (sourced, not run). A lab test reads like
+# a story: bring nodes up, run commands in them, check md's state, compare legs.
+# Every test gets a lab of its own (NETRAID_LAB = test name) and brings it down
+# on any exit. A machine that cannot run the lab makes the test skip (77).
+
+set -u
+TESTS_LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SOURCE_DIR="$(cd "$TESTS_LAB_DIR/../.." && pwd)"
+LAB="$SOURCE_DIR/lab/netraid-lab"
+BUILD_DIR="${NETRAID_BUILD_DIR:-$SOURCE_DIR/build}"
+export NETRAID_LAB="${NETRAID_LAB:-$(basename "$0" .sh)}"
+
+TEST_NAME="$(basename "$0" .sh)"
+step() { echo "--- $TEST_NAME: $*"; }
+fail() { echo "FAIL $TEST_NAME: $*" >&2; exit 1; }
+skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
+
+lab() { "$LAB" "$@"; }
+# Run ARGV in NODE; fails the test with the command's stderr if it fails.
+on() {
+  local node="$1"; shift
+  [ "${1:-}" = -- ] && shift
+  lab exec "$node" -- "$@" || fail "in $node, '$*' exited $?"
+}
+# Same, but the caller looks at the exit status.
+try_on() {
+  local node="$1"; shift
+  [ "${1:-}" = -- ] && shift
+  lab exec "$node" -- "$@"
+}
+
+lab_up() {
+  local why
+  why=$(lab check) || skip "${why#netraid-lab: }"
+  trap lab_teardown EXIT
+  lab up "$@" > /dev/null || fail "lab up $* failed"
+  LAB_DIR="$(lab dir)"
+  SHARED="$LAB_DIR/shared"
+  mkdir -p "$SHARED"
+}
+lab_teardown() {
+  local rc=$?
+  if [ $rc != 0 ] && [ $rc != 77 ]; then
+    echo "--- $TEST_NAME failed (exit $rc): last console lines of each node" >&2
+    for c in "$LAB_DIR"/nodes/*/console.log; do
+      [ -f "$c" ] && { echo "== $c" >&2; tail -n 15 "$c" >&2; }
+    done
+  fi
+  lab down > /dev/null 2>&1 || echo "WARNING: lab $NETRAID_LAB did not come down cleanly" >&2
+  exit $rc
+}
+
+# A file of N MiB of random bytes, visible to every node (the nodes' root is
+# the host's /), so a node can write it and the host can check it.
+make_pattern() {
+  local path="$1" mib="$2"
+  head -c "$((mib << 20))" /dev/urandom > "$path"
+  [ "$(stat -c %s "$path")" = $((mib << 20)) ] || fail "could not make pattern $path"
+}
+
+# md's view of /proc/mdstat in NODE, e.g. "[UU]" or "[U_]" of md0.
+md_health() { try_on "$1" cat /proc/mdstat | sed -n 's/.*\(\[[U_]*\]\).*/\1/p' | head -n1; }
+expect_md_health() {
+  local node="$1" want="$2" got
+  got=$(md_health "$node")
+  [ "$got" = "$want" ] || fail "expected md0 in $node to be $want, /proc/mdstat shows ${got:-nothing}"
+}
+
+# Data offset in bytes of an md member, from `mdadm --examine` (in sectors).
+data_offset_bytes() {
+  local node="$1" dev="$2" sectors
+  sectors=$(try_on "$node" mdadm --examine "$dev" | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
+  [[ "$sectors" =~ ^[0-9]+$ ]] || fail "no Data Offset in mdadm --examine $dev on $node"
+  echo $((sectors * 512))
+}
+array_size_bytes() { echo $(($(try_on "$1" cat /sys/block/md0/size) * 512)); }
+
+# Compare the data area of two legs byte for byte, from the host's view of the
+# nodes' disk images (after the nodes flushed their caches with sync).
+# Prints each leg's md5 so a reader of the log sees what was compared.
+compare_legs() {
+  local img1="$1" off1="$2" img2="$3" off2="$4" size="$5" what="$6"
+  local md1 md2
+  md1=$(tail -c +"$((off1 + 1))" "$img1" | head -c "$size" | md5sum | cut -d' ' -f1)
+  md2=$(tail -c +"$((off2 + 1))" "$img2" | head -c "$size" | md5sum | cut -d' ' -f1)
+  echo "    leg 1 $(basename "$(dirname "$img1")")/$(basename "$img1") md5 $md1"
+  echo "    leg 2 $(basename "$(dirname "$img2")")/$(basename "$img2") md5 $md2"
+  if [ "$md1" != "$md2" ]; then
+    cmp -n "$size" -i "$off1:$off2" "$img1" "$img2" | head -n 1 >&2
+    fail "legs differ ($what): first difference above"
+  fi
+}
+
+# Bytes written to a block device of NODE so far (sectors written, /sys stat field 7).
+bytes_written() { echo $(($(try_on "$1" cat "/sys/block/$2/stat" | awk '{print $7}') * 512)); }
