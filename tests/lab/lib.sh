@@ -11,7 +11,7 @@ BUILD_DIR="${NETRAID_BUILD_DIR:-$SOURCE_DIR/build}"
 export NETRAID_LAB="${NETRAID_LAB:-$(basename "$0" .sh)}"
 
 TEST_NAME="$(basename "$0" .sh)"
-step() { echo "--- $TEST_NAME: $*"; }
+step() { printf -- '--- %s [%3ds] %s\n' "$TEST_NAME" "$SECONDS" "$*"; }
 fail() { echo "FAIL $TEST_NAME: $*" >&2; exit 1; }
 skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
 

@@ -14,7 +14,7 @@ on n1 nbd-client "$N2" 10809 /dev/nbd0 -N "" -t 5 > /dev/null
 step "n1 builds md0 = RAID1(local /dev/ubda, write-mostly /dev/nbd0) with an internal bitmap"
 on n1 mdadm --create /dev/md0 --run --metadata=1.2 --level=1 --raid-devices=2 \
   --bitmap=internal --bitmap-chunk=1M /dev/ubda --write-mostly /dev/nbd0 2> /dev/null
-on n1 mdadm --wait /dev/md0 || true
+try_on n1 mdadm --wait /dev/md0 || true
 expect_md_health n1 "[UU]"
 
 step "write a 64 MiB random pattern through md0 and read it back"
