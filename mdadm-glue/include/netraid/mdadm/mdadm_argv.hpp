@@ -1,0 +1,45 @@
+// Argument vectors for mdadm (without the program name), built as pure
+// functions so each can be unit-tested and none passes through a shell.
+// Device arguments must be absolute /dev paths: a value starting with '-'
+// would be read by mdadm as an option.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace netraid::mdadm {
+
+using Argv = std::vector<std::string>;
+
+// A builder was given a value mdadm would misread; nothing was run.
+struct ArgvError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+inline constexpr unsigned kMaxTargets = 7;  // so at most 8 raid devices
+
+struct CreateRaid1 {
+  std::string md_device;      // "/dev/md0"
+  std::string local_device;   // the source's own partition
+  unsigned raid_devices = 2;  // local + one slot per (future) target, 2..8
+  unsigned bitmap_chunk_kb = 0;  // power of two, >= 4
+  std::string name;           // optional --name (the mirror's tag)
+};
+
+// --create MD --metadata=1.2 --level=1 --raid-devices=N --bitmap=internal
+// --bitmap-chunk=K [--name=TAG] --run LOCAL missing...
+Argv create_degraded_raid1_argv(const CreateRaid1& spec);
+Argv add_write_mostly_argv(const std::string& md_device, const std::string& device);
+Argv re_add_argv(const std::string& md_device, const std::string& device);
+Argv fail_argv(const std::string& md_device, const std::string& device);
+// `device` may also be mdadm's keyword "failed" or "detached".
+Argv remove_argv(const std::string& md_device, const std::string& device);
+Argv stop_argv(const std::string& md_device);
+// --assemble --run MD DEV...: a new source assembles its own leg alone.
+Argv assemble_argv(const std::string& md_device, const std::vector<std::string>& devices);
+Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices);
+Argv detail_export_argv(const std::string& md_device);
+Argv examine_export_argv(const std::string& device);
+Argv examine_argv(const std::string& device);
+
+}  // namespace netraid::mdadm
