@@ -111,7 +111,7 @@ SyncProgress parse_sync_line(std::string_view line) {
   SyncProgress p;
   const auto text = trim(line);
   const auto eq = text.find('=');
-  if (text.find('%') == std::string_view::npos) {
+  if (text.front() != '[' && text.find('%') == std::string_view::npos) {
     const auto kind = sync_kind(text.substr(0, eq));
     const auto what = eq == std::string_view::npos ? std::string_view{} : text.substr(eq + 1);
     if (!kind) fail(line, "unknown sync operation");
