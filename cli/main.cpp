@@ -18,7 +18,7 @@ void print_usage(std::FILE* out) {
   auto sorted = registry();
   std::sort(sorted.begin(), sorted.end(),
             [](const Verb& a, const Verb& b) { return std::string(a.name) < b.name; });
-  for (const auto& v : sorted) std::fprintf(out, "  %-12s %s\n", v.name, v.synopsis);
+  for (const auto& v : sorted) std::fprintf(out, "  %-14s %s\n", v.name, v.synopsis);
 }
 }  // namespace
 

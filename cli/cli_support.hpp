@@ -1,0 +1,20 @@
+// What every verb does around its work: parse, run, and turn any failure into
+// one line on stderr ("netraid: VERB: problem: what to do") and an exit code.
+#pragma once
+#include <cstdio>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "args.hpp"
+#include "mirror_ops.hpp"
+#include "verb.hpp"
+
+namespace netraid::cli {
+
+int run_verb(const char* verb, const std::function<int()>& body);
+
+// True (after printing `usage`) when args ask for help.
+bool wants_help(std::span<const std::string> args, const char* usage);
+
+}  // namespace netraid::cli

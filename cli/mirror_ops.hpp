@@ -1,0 +1,84 @@
+// The mirror's life on the source: create, extend, unextend, delete. Each
+// operation checks everything it can before it changes anything, then runs
+// its steps (mdadm, our own verbs locally and on the target) and says what it
+// does on stdout. Failures are OpError: one line naming the problem and what
+// to do, and the exit code the verb returns.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config_store.hpp"
+#include "mirror_config.hpp"
+#include "settings.hpp"
+
+namespace netraid::ops {
+
+struct OpError : std::runtime_error {
+  OpError(const std::string& message, int code = 1) : std::runtime_error(message), exit_code(code) {}
+  int exit_code;
+};
+// Bad input: nothing was changed (exit 2).
+struct UsageError : OpError {
+  explicit UsageError(const std::string& message) : OpError(message, 2) {}
+};
+
+struct ProgramResult {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+// Where effects go: real programs in production, the same in tests (the lab
+// runs the real thing), but one seam keeps the steps readable.
+struct Context {
+  settings::Settings settings;
+  config::Store store;
+  std::string self_exe;  // this netraid binary, for our own verbs run locally
+  std::function<void(const std::string&)> say;  // progress lines for the operator
+
+  explicit Context(settings::Settings s);
+  ProgramResult run(const std::vector<std::string>& argv) const;          // local program
+  ProgramResult run_checked(const std::vector<std::string>& argv) const;  // ... or OpError
+  ProgramResult run_self(const std::vector<std::string>& args) const;     // local `netraid ARGS`
+  ProgramResult run_remote(const std::string& host, const std::vector<std::string>& args) const;
+};
+
+// Runtime record of which /dev/nbdN serves which target (volatile: /run).
+using Legs = std::map<std::string, std::string>;  // target host -> "/dev/nbdN"
+Legs load_legs(const Context& ctx, const std::string& tag);
+void save_legs(const Context& ctx, const std::string& tag, const Legs& legs);
+
+struct CreateRequest {
+  std::string tag;
+  std::string local_device;
+  std::string address;  // where this system is reached; "" = first global IPv4
+  std::string mount_dir;
+  std::string fstype = "ext4";
+  unsigned chunk_kib = config::kDefaultBitmapChunkKib;
+};
+void create(Context& ctx, const CreateRequest& request);
+
+struct ExtendRequest {
+  std::string tag;
+  std::string target;          // how remote exec reaches it (host name or address)
+  std::uint16_t port = config::kDefaultPort;
+  std::string target_device;   // "" = same path as the local leg
+  std::string target_address;  // "" = the address the target reports
+  int priority = 10;
+  config::ReplicationMode mode = config::ReplicationMode::kSync;
+};
+void extend(Context& ctx, const ExtendRequest& request);
+
+void unextend(Context& ctx, const std::string& tag, const std::string& target);
+void remove_mirror(Context& ctx, const std::string& tag, bool force);
+
+// Helpers the verbs share.
+std::string md_name(const std::string& md_device);  // "/dev/md0" -> "md0"
+bool md_active(const std::string& md_device);
+std::string first_global_ipv4();
+
+}  // namespace netraid::ops

@@ -1,0 +1,33 @@
+#include "cli_support.hpp"
+
+namespace {
+const char* kUsageText =
+    "usage: netraid create TAG --local DEVICE [--mount DIR [--fstype ext4|xfs]] [--chunk KIB] [--address ADDR]\n"
+    "  Creates mirror TAG on this system: a RAID1 of DEVICE alone (degraded), in service at once,\n"
+    "  with an internal write-intent bitmap of KIB-KiB chunks (default 64). With --mount, makes a\n"
+    "  file system on it and mounts it. ADDR is where targets reach this system (default: its first IPv4).\n";
+
+int run_create(std::span<const std::string> args) {
+  using namespace netraid;
+  if (cli::wants_help(args, kUsageText)) return cli::kOk;
+  return cli::run_verb("create", [&] {
+    auto a = cli::parse_args("create", args, {"--local", "--mount", "--fstype", "--chunk", "--address"}, {});
+    if (a.positional.size() != 1) throw cli::ArgsError("create: give exactly one TAG: netraid create TAG --local DEVICE");
+    if (!a.has("--local")) throw cli::ArgsError("create: --local DEVICE is required: the partition that holds the data");
+    ops::CreateRequest req;
+    req.tag = a.positional[0];
+    req.local_device = a.values["--local"];
+    req.mount_dir = a.value_or("--mount", "");
+    req.fstype = a.value_or("--fstype", "ext4");
+    if (a.has("--fstype") && req.mount_dir.empty()) throw cli::ArgsError("create: --fstype needs --mount DIR");
+    req.address = a.value_or("--address", "");
+    if (a.has("--chunk"))
+      req.chunk_kib = static_cast<unsigned>(cli::parse_number("--chunk", a.values["--chunk"], 4, 1u << 20));
+    ops::Context ctx(settings::load());
+    ops::create(ctx, req);
+    return cli::kOk;
+  });
+}
+}  // namespace
+
+NETRAID_VERB("create", "create a mirror on a local device (degraded, in service at once)", run_create);

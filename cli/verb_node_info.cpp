@@ -1,0 +1,51 @@
+// Verbs the source runs on a target through remote exec.
+#include <nlohmann/json.hpp>
+
+#include "config_store.hpp"
+#include "cli_support.hpp"
+
+namespace {
+
+int run_node_info(std::span<const std::string> args) {
+  using namespace netraid;
+  return cli::run_verb("node-info", [&] {
+    auto a = cli::parse_args("node-info", args, {}, {"--json"});
+    auto s = settings::load();
+    const auto address = ops::first_global_ipv4();
+    if (a.has("--json"))
+      std::printf("%s\n", nlohmann::json{{"node", s.node_name}, {"address", address}, {"version", NETRAID_VERSION}}
+                              .dump()
+                              .c_str());
+    else
+      std::printf("node %s address %s netraid %s\n", s.node_name.c_str(), address.c_str(), NETRAID_VERSION);
+    return cli::kOk;
+  });
+}
+
+int run_config_import(std::span<const std::string> args) {
+  using namespace netraid;
+  return cli::run_verb("config-import", [&] {
+    auto a = cli::parse_args("config-import", args, {}, {});
+    if (a.positional.size() != 1) throw cli::ArgsError("config-import: give the mirror's JSON document as one argument");
+    auto m = config::parse(a.positional[0]);
+    config::Store(settings::load().conf_dir).save(m);
+    return cli::kOk;
+  });
+}
+
+int run_config_forget(std::span<const std::string> args) {
+  using namespace netraid;
+  return cli::run_verb("config-forget", [&] {
+    auto a = cli::parse_args("config-forget", args, {}, {});
+    if (a.positional.size() != 1) throw cli::ArgsError("config-forget: give the TAG");
+    if (auto e = config::validate_tag(a.positional[0]); !e.empty()) throw cli::ArgsError("config-forget: " + e);
+    config::Store(settings::load().conf_dir).remove(a.positional[0]);
+    return cli::kOk;
+  });
+}
+
+}  // namespace
+
+NETRAID_VERB("node-info", "print this system's name and address (used by extend)", run_node_info);
+NETRAID_VERB("config-import", "store a mirror's configuration given as JSON (used by extend)", run_config_import);
+NETRAID_VERB("config-forget", "forget a mirror's configuration (used by unextend/delete)", run_config_forget);

@@ -1,0 +1,40 @@
+#include "cli_support.hpp"
+
+namespace {
+const char* kUsageText =
+    "usage: netraid unextend TAG HOST\n"
+    "  Stops replicating mirror TAG to HOST: removes its leg, detaches the NBD device, stops the\n"
+    "  server there. The data on HOST stays as it was.\n";
+
+int run_unextend(std::span<const std::string> args) {
+  using namespace netraid;
+  if (cli::wants_help(args, kUsageText)) return cli::kOk;
+  return cli::run_verb("unextend", [&] {
+    auto a = cli::parse_args("unextend", args, {}, {});
+    if (a.positional.size() != 2) throw cli::ArgsError("unextend: give TAG and HOST: netraid unextend TAG HOST");
+    ops::Context ctx(settings::load());
+    ops::unextend(ctx, a.positional[0], a.positional[1]);
+    return cli::kOk;
+  });
+}
+
+const char* kDeleteUsage =
+    "usage: netraid delete TAG [--force]\n"
+    "  Deletes mirror TAG: stops the array, detaches every target, stops their servers and forgets\n"
+    "  the configuration. Refuses while mounted unless --force (which unmounts). Data stays on disk.\n";
+
+int run_delete(std::span<const std::string> args) {
+  using namespace netraid;
+  if (cli::wants_help(args, kDeleteUsage)) return cli::kOk;
+  return cli::run_verb("delete", [&] {
+    auto a = cli::parse_args("delete", args, {}, {"--force"});
+    if (a.positional.size() != 1) throw cli::ArgsError("delete: give exactly one TAG: netraid delete TAG");
+    ops::Context ctx(settings::load());
+    ops::remove_mirror(ctx, a.positional[0], a.has("--force"));
+    return cli::kOk;
+  });
+}
+}  // namespace
+
+NETRAID_VERB("unextend", "stop replicating a mirror to one target", run_unextend);
+NETRAID_VERB("delete", "delete a mirror (refuses while mounted unless --force)", run_delete);
