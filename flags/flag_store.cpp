@@ -1,0 +1,167 @@
+#include "netraid/flags/flag_store.hpp"
+
+#include <array>
+
+#include "netraid/flags/durable_file.hpp"
+#include "netraid/flags/flag_error.hpp"
+#include "netraid/flags/names.hpp"
+
+namespace netraid::flags {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kFlagNames{"last_owner", "source",  "data_corrupt",
+                                                     "sync_state", "targets", "generation"};
+
+std::string file_name(std::string_view tag, std::string_view flag) {
+  require_valid_tag(tag);
+  return std::string(tag) + "_" + std::string(flag);
+}
+
+}  // namespace
+
+std::string parse_node_flag(std::string_view text, std::string_view what) {
+  if (text.empty() || text.back() != '\n')
+    throw FlagError(std::string(what) + ": '" + std::string(text.substr(0, 64)) +
+                    "' is not one node name and a newline: torn or foreign flag file");
+  const auto node = text.substr(0, text.size() - 1);
+  if (auto problem = node_name_problem(node))
+    throw FlagError(std::string(what) + ": " + *problem + ": torn or foreign flag file");
+  return std::string(node);
+}
+
+std::map<std::string, SyncState> parse_targets(std::string_view text) {
+  std::map<std::string, SyncState> targets;
+  if (!text.empty() && text.back() != '\n')
+    throw FlagError("targets: last line has no newline: torn flag file");
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos)
+      throw FlagError("targets: line '" + std::string(line) + "' is not 'NODE STATE': torn or foreign flag file");
+    const auto node = line.substr(0, space);
+    if (auto problem = node_name_problem(node)) throw FlagError("targets: " + *problem);
+    targets[std::string(node)] = parse_sync_state(std::string(line.substr(space + 1)) + "\n");
+  }
+  return targets;
+}
+
+std::string format_targets(const std::map<std::string, SyncState>& targets) {
+  std::string out;
+  for (const auto& [node, state] : targets) out += node + " " + std::string(to_string(state)) + "\n";
+  return out;
+}
+
+FlagStore::FlagStore(std::string dir) : dir_(std::move(dir)) {
+  if (dir_.empty() || dir_.front() != '/') throw FlagError("flag directory '" + dir_ + "' is not an absolute path: set LKROOT");
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+}
+
+std::string FlagStore::path(std::string_view tag, std::string_view flag) const {
+  return dir_ + "/" + file_name(tag, flag);
+}
+
+void FlagStore::create_directory() const { create_directories_durably(dir_); }
+
+std::optional<std::string> FlagStore::read(std::string_view tag, std::string_view flag) const {
+  return read_small_file(path(tag, flag));
+}
+
+void FlagStore::write(std::string_view tag, std::string_view flag, std::string_view content) const {
+  write_file_durably(dir_, file_name(tag, flag), content);
+}
+
+void FlagStore::remove(std::string_view tag, std::string_view flag) const {
+  remove_file_durably(dir_, file_name(tag, flag));
+}
+
+std::optional<std::string> FlagStore::read_node(std::string_view tag, std::string_view flag) const {
+  const auto text = read(tag, flag);
+  if (!text) return std::nullopt;
+  return parse_node_flag(*text, path(tag, flag));
+}
+
+std::optional<std::string> FlagStore::last_owner(std::string_view tag) const { return read_node(tag, "last_owner"); }
+void FlagStore::set_last_owner(std::string_view tag, std::string_view node) const {
+  require_valid_node_name(node);
+  write(tag, "last_owner", std::string(node) + "\n");
+}
+void FlagStore::clear_last_owner(std::string_view tag) const { remove(tag, "last_owner"); }
+
+std::optional<std::string> FlagStore::source(std::string_view tag) const { return read_node(tag, "source"); }
+void FlagStore::set_source(std::string_view tag, std::string_view node) const {
+  require_valid_node_name(node);
+  write(tag, "source", std::string(node) + "\n");
+}
+void FlagStore::clear_source(std::string_view tag) const { remove(tag, "source"); }
+
+std::optional<std::string> FlagStore::data_corrupt(std::string_view tag) const {
+  auto text = read(tag, "data_corrupt");
+  if (text && !text->empty() && text->back() == '\n') text->pop_back();
+  return text;
+}
+void FlagStore::set_data_corrupt(std::string_view tag, std::string_view reason) const {
+  std::string line(reason);
+  for (auto& c : line)
+    if (c == '\n') c = ' ';
+  write(tag, "data_corrupt", line + "\n");
+}
+void FlagStore::clear_data_corrupt(std::string_view tag) const { remove(tag, "data_corrupt"); }
+
+std::optional<SyncState> FlagStore::sync_state(std::string_view tag) const {
+  const auto text = read(tag, "sync_state");
+  if (!text) return std::nullopt;
+  try {
+    return parse_sync_state(*text);
+  } catch (const FlagError& e) {
+    throw FlagError(path(tag, "sync_state") + ": " + e.what());
+  }
+}
+void FlagStore::set_sync_state(std::string_view tag, SyncState state) const {
+  write(tag, "sync_state", std::string(to_string(state)) + "\n");
+}
+void FlagStore::clear_sync_state(std::string_view tag) const { remove(tag, "sync_state"); }
+
+std::map<std::string, SyncState> FlagStore::targets(std::string_view tag) const {
+  const auto text = read(tag, "targets");
+  if (!text) return {};
+  try {
+    return parse_targets(*text);
+  } catch (const FlagError& e) {
+    throw FlagError(path(tag, "targets") + ": " + e.what());
+  }
+}
+void FlagStore::set_target_state(std::string_view tag, std::string_view node, SyncState state) const {
+  require_valid_node_name(node);
+  auto all = targets(tag);
+  all[std::string(node)] = state;
+  write(tag, "targets", format_targets(all));
+}
+void FlagStore::forget_target(std::string_view tag, std::string_view node) const {
+  auto all = targets(tag);
+  if (all.erase(std::string(node)) == 0) return;
+  if (all.empty()) remove(tag, "targets");
+  else write(tag, "targets", format_targets(all));
+}
+
+std::optional<Generation> FlagStore::generation(std::string_view tag) const {
+  const auto text = read(tag, "generation");
+  if (!text) return std::nullopt;
+  try {
+    return parse_generation(*text);
+  } catch (const FlagError& e) {
+    throw FlagError(path(tag, "generation") + ": " + e.what());
+  }
+}
+void FlagStore::set_generation(std::string_view tag, const Generation& g) const {
+  if (g.empty()) throw FlagError("generation of " + std::string(tag) + ": refusing to store an empty generation");
+  write(tag, "generation", format_generation(g));
+}
+
+void FlagStore::remove_all(std::string_view tag) const {
+  for (const auto flag : kFlagNames) remove(tag, flag);
+}
+
+}  // namespace netraid::flags

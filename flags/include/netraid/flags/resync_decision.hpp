@@ -1,0 +1,47 @@
+// How a returning target is brought back in sync with the source that is in
+// service: copy only what the bitmap marks, copy everything, or copy nothing
+// because doing so would destroy data (split brain, wrong direction). Pure.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "netraid/flags/flag_values.hpp"
+
+namespace netraid::flags {
+
+struct ResyncQuery {
+  // The source (in service).
+  Generation source_generation;
+  std::string source_array_uuid;          // md superblock set_uuid
+  bool source_bitmap_usable = true;       // internal bitmap present, not stale
+  std::uint64_t source_bitmap_events_cleared = 0;
+  // The returning target, read through its NBD device and its flags.
+  bool target_has_superblock = false;     // false: blank or replaced disk
+  std::string target_array_uuid;
+  std::uint64_t target_events = 0;        // its superblock's event count
+  Generation target_generation;
+  std::optional<SyncState> target_sync_state;
+};
+
+enum class ResyncKind {
+  Partial,      // re-add: md copies the chunks the (merged) bitmap marks
+  Full,         // add as a new member: md copies everything
+  TargetAhead,  // the target holds newer data than the source: refuse
+  SplitBrain,   // both wrote after they parted: refuse, operator decides
+};
+
+struct ResyncPlan {
+  ResyncKind kind = ResyncKind::Full;
+  // Before a partial resync: read the target's own dirty chunks and write
+  // them to the source's bitmap_set_bits, so chunks only the target wrote
+  // (a returning old source) are copied back over too.
+  bool merge_target_bitmap = false;
+  std::string reason;
+};
+
+ResyncPlan decide_resync(const ResyncQuery& q);
+std::string_view to_string(ResyncKind kind);
+
+}  // namespace netraid::flags

@@ -1,0 +1,166 @@
+// The store on a real temp directory: real files, real fsync, real errors.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "netraid/flags/durable_file.hpp"
+#include "netraid/flags/flag_error.hpp"
+#include "netraid/flags/flag_store.hpp"
+
+using namespace netraid::flags;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/netraid-flags-test-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+TEST_CASE("store: every flag is absent at first, then reads back exactly what was written") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  CHECK_FALSE(store.last_owner("datarep").has_value());
+  CHECK_FALSE(store.source("datarep").has_value());
+  CHECK_FALSE(store.data_corrupt("datarep").has_value());
+  CHECK_FALSE(store.sync_state("datarep").has_value());
+  CHECK_FALSE(store.generation("datarep").has_value());
+  CHECK(store.targets("datarep").empty());
+
+  store.set_last_owner("datarep", "n1");
+  store.set_source("datarep", "n1");
+  store.set_data_corrupt("datarep", "source came back without its targets\nsecond line");
+  store.set_sync_state("datarep", SyncState::Resyncing);
+  store.set_generation("datarep", Generation{0xabc, {0x1}});
+  store.set_target_state("datarep", "n2", SyncState::InSync);
+  store.set_target_state("datarep", "n3", SyncState::OutOfSync);
+
+  CHECK(store.last_owner("datarep") == "n1");
+  CHECK(store.source("datarep") == "n1");
+  CHECK(store.data_corrupt("datarep") == "source came back without its targets second line");
+  CHECK(store.sync_state("datarep") == SyncState::Resyncing);
+  CHECK(store.generation("datarep") == Generation{0xabc, {0x1}});
+  CHECK(store.targets("datarep") == std::map<std::string, SyncState>{{"n2", SyncState::InSync},
+                                                                     {"n3", SyncState::OutOfSync}});
+  // The on-disk names and contents an operator sees (DataKeeper's names).
+  CHECK(slurp(tmp.path / "datarep_last_owner") == "n1\n");
+  CHECK(slurp(tmp.path / "datarep_source") == "n1\n");
+  CHECK(slurp(tmp.path / "datarep_sync_state") == "resyncing\n");
+  CHECK(slurp(tmp.path / "datarep_targets") == "n2 in_sync\nn3 out_of_sync\n");
+  // No temp file is left behind.
+  CHECK(listing(tmp.path) == std::vector<std::string>{"datarep_data_corrupt", "datarep_generation",
+                                                      "datarep_last_owner", "datarep_source",
+                                                      "datarep_sync_state", "datarep_targets"});
+}
+
+TEST_CASE("store: clearing flags, forgetting targets, removing one tag leaves others") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  store.set_last_owner("a", "n1");
+  store.set_data_corrupt("a", "x");
+  store.set_target_state("a", "n2", SyncState::InSync);
+  store.set_last_owner("b", "n1");
+  store.clear_data_corrupt("a");
+  CHECK_FALSE(store.data_corrupt("a").has_value());
+  store.clear_data_corrupt("a");  // already absent: fine
+  store.forget_target("a", "n2");
+  CHECK(store.targets("a").empty());
+  CHECK_FALSE(fs::exists(tmp.path / "a_targets"));
+  store.remove_all("a");
+  CHECK_FALSE(store.last_owner("a").has_value());
+  CHECK(store.last_owner("b") == "n1");
+}
+
+TEST_CASE("store: an empty data_corrupt file (touched by hand) still counts as set") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  put(tmp.path / "datarep_data_corrupt", "");
+  CHECK(store.data_corrupt("datarep") == "");
+}
+
+TEST_CASE("store: errors-torn, foreign and unreadable flags are errors, never absent") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  put(tmp.path / "t_last_owner", "");  // torn: created, never written
+  CHECK_THROWS_WITH_AS(store.last_owner("t"), doctest::Contains("torn or foreign"), FlagError);
+  put(tmp.path / "t_source", "n1");  // no newline: cut short
+  CHECK_THROWS_WITH(store.source("t"), doctest::Contains("t_source"));
+  put(tmp.path / "t_sync_state", "in_s");
+  CHECK_THROWS_WITH(store.sync_state("t"), doctest::Contains("t_sync_state"));
+  put(tmp.path / "t_generation", "current 00000000000000");
+  CHECK_THROWS_AS(store.generation("t"), FlagError);
+  put(tmp.path / "t_targets", "n2 in_sync\nn3");
+  CHECK_THROWS_AS(store.targets("t"), FlagError);
+  put(tmp.path / "u_last_owner", "n1\x01\n");
+  CHECK_THROWS_AS(store.last_owner("u"), FlagError);
+  // A flag that cannot be read (here: EISDIR) is an error naming the file.
+  fs::create_directory(tmp.path / "d_data_corrupt");
+  CHECK_THROWS_WITH(store.data_corrupt("d"), doctest::Contains("d_data_corrupt"));
+  if (::geteuid() != 0) {  // root reads through mode 000
+    put(tmp.path / "p_last_owner", "n1\n");
+    ::chmod((tmp.path / "p_last_owner").c_str(), 0);
+    CHECK_THROWS_WITH(store.last_owner("p"), doctest::Contains("Permission denied"));
+  }
+}
+
+TEST_CASE("store: errors-a missing flag directory is not 'no flags'") {
+  TempDir tmp;
+  const FlagStore store((tmp.path / "not-there").string());
+  CHECK_THROWS_WITH_AS(store.last_owner("datarep"), doctest::Contains("does not exist"), FlagError);
+  CHECK_THROWS_AS(store.set_last_owner("datarep", "n1"), FlagError);
+  store.create_directory();
+  CHECK_FALSE(store.last_owner("datarep").has_value());
+  store.set_last_owner("datarep", "n1");
+  CHECK(store.last_owner("datarep") == "n1");
+}
+
+TEST_CASE("store: errors-bad tags, node names and directories are refused before any file is touched") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  CHECK_THROWS_AS(store.set_last_owner("../x", "n1"), FlagError);
+  CHECK_THROWS_AS(store.set_last_owner("ok", "n1 n2"), FlagError);
+  CHECK_THROWS_AS(store.set_target_state("ok", "", SyncState::InSync), FlagError);
+  CHECK_THROWS_AS(store.set_generation("ok", Generation{}), FlagError);
+  CHECK(listing(tmp.path).empty());
+  CHECK_THROWS_AS(FlagStore("relative/dir"), FlagError);
+  put(tmp.path / "file", "x");
+  CHECK_THROWS_WITH(FlagStore((tmp.path / "file").string()).create_directory(), doctest::Contains("not a directory"));
+}
+
+TEST_CASE("durable file: replace is atomic (old or new content, never a mix) and leaves no temp") {
+  TempDir tmp;
+  write_file_durably(tmp.path.string(), "f", std::string(10000, 'a'));
+  write_file_durably(tmp.path.string(), "f", "short\n");
+  CHECK(read_small_file((tmp.path / "f").string()) == "short\n");
+  CHECK(listing(tmp.path) == std::vector<std::string>{"f"});
+  remove_file_durably(tmp.path.string(), "f");
+  CHECK_FALSE(read_small_file((tmp.path / "f").string()).has_value());
+  put(tmp.path / "big", std::string(kMaxFlagFileBytes + 1, 'x'));
+  CHECK_THROWS_WITH(read_small_file((tmp.path / "big").string()), doctest::Contains("not a netraid flag"));
+}
