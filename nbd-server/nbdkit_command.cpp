@@ -1,0 +1,139 @@
+#include "nbdkit_command.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+#include "plugin_config.hpp"
+
+namespace netraid::server {
+
+std::vector<std::string> nbdkit_argv(const ServeOptions& o) {
+  std::vector<std::string> argv{o.nbdkit, "--pidfile", o.pid_file};
+  if (!o.listen.empty()) {
+    argv.push_back("--ipaddr");
+    argv.push_back(o.listen);
+  }
+  argv.push_back("--port");
+  argv.push_back(std::to_string(o.port));
+  // Access control is nbdkit's ip filter: allow the sources, deny the rest.
+  argv.push_back("--filter=ip");
+  argv.push_back(o.plugin);
+  argv.push_back("dev=" + o.device);
+  argv.push_back("tag=" + o.tag);
+  if (o.size) argv.push_back("size=" + std::to_string(*o.size));
+  if (o.direct) argv.push_back("direct=true");
+  std::string allow;
+  for (const auto& a : o.allow) allow += (allow.empty() ? "" : ",") + a;
+  argv.push_back("allow=" + allow);
+  argv.push_back("deny=all");
+  return argv;
+}
+
+bool valid_address(const std::string& addr) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, addr.c_str(), buf) == 1 || inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+}
+
+namespace {
+const char* kUsage = ": see netraid serve --help";
+}
+
+std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::string> args) {
+  ServeRequest req;
+  std::optional<ServeAction> mode;
+  bool have_port = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) -> std::string {
+      if (i + 1 >= args.size()) return "netraid serve: " + a + " needs a value" + kUsage;
+      out = args[++i];
+      return "";
+    };
+    std::string v, err;
+    if (a == "--stop" || a == "--status") {
+      const auto m = a == "--stop" ? ServeAction::stop : ServeAction::status;
+      if (mode && *mode != m) return "netraid serve: --stop and --status exclude each other" + std::string(kUsage);
+      mode = m;
+    } else if (a == "--device" || a == "-d") {
+      if (!(err = value(v)).empty()) return err;
+      if (v.empty()) return "netraid serve: --device is empty: give the target disk, e.g. --device /dev/sdb";
+      req.opts.device = v;
+    } else if (a == "--listen") {
+      if (!(err = value(v)).empty()) return err;
+      if (!valid_address(v))
+        return "netraid serve: --listen " + v + ": not a numeric IP address: give e.g. --listen 10.0.0.2";
+      req.opts.listen = v;
+    } else if (a == "--port") {
+      if (!(err = value(v)).empty()) return err;
+      unsigned port = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
+      if (ec != std::errc() || p != v.data() + v.size() || port == 0 || port > 65535)
+        return "netraid serve: --port " + v + ": not a port: give 1-65535 (default 10809)";
+      req.opts.port = static_cast<uint16_t>(port);
+      have_port = true;
+    } else if (a == "--allow") {
+      if (!(err = value(v)).empty()) return err;
+      if (!valid_address(v))
+        return "netraid serve: --allow " + v + ": not a numeric IP address: give the mirror source's address";
+      req.opts.allow.push_back(v);
+    } else if (a == "--size") {
+      if (!(err = value(v)).empty()) return err;
+      auto s = parse_size(v);
+      if (!s || *s == 0) return "netraid serve: --size " + v + ": not a size: give bytes or e.g. 10G";
+      req.opts.size = s;
+    } else if (a == "--direct") {
+      req.opts.direct = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return "netraid serve: unknown option " + a + kUsage;
+    } else if (req.opts.tag.empty()) {
+      if (!valid_tag(a))
+        return "netraid serve: " + a + ": invalid tag: use 1-64 characters from A-Z a-z 0-9 _ . -";
+      req.opts.tag = a;
+    } else {
+      return "netraid serve: unexpected argument " + a + ": give one TAG" + kUsage;
+    }
+  }
+  req.action = mode.value_or(ServeAction::start);
+  if (req.opts.tag.empty()) return "netraid serve: TAG is missing" + std::string(kUsage);
+  if (req.action != ServeAction::start) {
+    if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || have_port ||
+        req.opts.size || req.opts.direct)
+      return "netraid serve: --stop/--status take only TAG" + std::string(kUsage);
+    return req;
+  }
+  if (req.opts.device.empty()) return "netraid serve: --device is required: give the target disk" + std::string(kUsage);
+  if (req.opts.allow.empty())
+    return "netraid serve: --allow is required: give the address of the mirror's source" + std::string(kUsage);
+  return req;
+}
+
+std::string choose_plugin(const char* env_value, bool build_exists, const std::string& build_path,
+                          const std::string& install_path) {
+  if (env_value && *env_value) return env_value;
+  return build_exists ? build_path : install_path;
+}
+
+std::string pid_file_for(const std::string& run_dir, const std::string& tag) {
+  return run_dir + "/" + tag + ".pid";
+}
+
+bool cmdline_serves(const std::string& cmdline, const std::string& tag) {
+  std::vector<std::string> argv;
+  size_t start = 0;
+  while (start < cmdline.size()) {
+    size_t end = cmdline.find('\0', start);
+    if (end == std::string::npos) end = cmdline.size();
+    argv.push_back(cmdline.substr(start, end - start));
+    start = end + 1;
+  }
+  if (argv.empty()) return false;
+  const std::string& exe = argv[0];
+  const auto slash = exe.rfind('/');
+  if (exe.substr(slash == std::string::npos ? 0 : slash + 1) != "nbdkit") return false;
+  for (const auto& a : argv)
+    if (a == "tag=" + tag) return true;
+  return false;
+}
+
+}  // namespace netraid::server

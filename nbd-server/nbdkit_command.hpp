@@ -1,0 +1,56 @@
+// `netraid serve`: the pure half. Parses the verb's arguments and builds the
+// nbdkit command line as an argument vector (never a shell string); the verb
+// (cli/verb_serve.cpp) only runs it and manages the pid file.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace netraid::server {
+
+inline constexpr uint16_t kDefaultPort = 10809;  // the IANA NBD port
+
+struct ServeOptions {
+  std::string tag;
+  std::string device;
+  std::string listen;                 // "" = nbdkit's default (all addresses)
+  uint16_t port = kDefaultPort;
+  std::vector<std::string> allow;     // only these sources may connect
+  std::optional<uint64_t> size;
+  bool direct = false;
+  std::string plugin;                 // path of nbdkit-netraid-plugin.so
+  std::string pid_file;
+  std::string nbdkit = "nbdkit";
+};
+
+// nbdkit --pidfile P [-i ADDR] --port N --filter=ip PLUGIN dev= tag= [size=]
+// [direct=true] allow=A[,B] deny=all
+std::vector<std::string> nbdkit_argv(const ServeOptions& opts);
+
+enum class ServeAction { start, stop, status };
+struct ServeRequest {
+  ServeAction action = ServeAction::start;
+  ServeOptions opts;  // tag always; the rest for start
+};
+
+// Arguments after the verb. Returns the request or a one-line error.
+std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::string> args);
+
+// A numeric IPv4/IPv6 address (what nbdkit -i and the ip filter take).
+bool valid_address(const std::string& addr);
+
+// Which plugin to run: $NETRAID_PLUGIN, else the build tree's if it exists,
+// else the installed one.
+std::string choose_plugin(const char* env_value, bool build_exists, const std::string& build_path,
+                          const std::string& install_path);
+
+// Pid file of a tag under the run directory (/run/netraid by default).
+std::string pid_file_for(const std::string& run_dir, const std::string& tag);
+
+// Does /proc/PID/cmdline (NUL-separated) belong to an nbdkit serving TAG?
+bool cmdline_serves(const std::string& cmdline, const std::string& tag);
+
+}  // namespace netraid::server

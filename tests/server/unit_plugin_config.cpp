@@ -1,0 +1,212 @@
+#include <doctest/doctest.h>
+
+#include <cerrno>
+
+#include "plugin_config.hpp"
+
+using namespace netraid::server;
+
+TEST_CASE("parse_size: bytes and 1024-based suffixes") {
+  CHECK(parse_size("0") == 0u);
+  CHECK(parse_size("4096") == 4096u);
+  CHECK(parse_size("4k") == 4096u);
+  CHECK(parse_size("4K") == 4096u);
+  CHECK(parse_size("512M") == 512ull << 20);
+  CHECK(parse_size("1G") == 1ull << 30);
+  CHECK(parse_size("1GiB") == 1ull << 30);
+  CHECK(parse_size("2TB") == 2ull << 40);
+  CHECK(parse_size("7b") == 7u);
+  CHECK(parse_size("15E") == 15ull << 60);
+}
+
+TEST_CASE("parse_size: rejects junk and overflow") {
+  for (auto bad : {"", "G", "-1", "1.5G", "1X", "1Gx", "10 G", "16E", "18446744073709551616"})
+    CHECK_MESSAGE(!parse_size(bad), bad);
+  CHECK(parse_size("18446744073709551615") == 18446744073709551615ull);
+}
+
+TEST_CASE("parse_bool") {
+  CHECK(parse_bool("true") == true);
+  CHECK(parse_bool("ON") == true);
+  CHECK(parse_bool("1") == true);
+  CHECK(parse_bool("no") == false);
+  CHECK(parse_bool("0") == false);
+  CHECK(!parse_bool("maybe"));
+  CHECK(!parse_bool(""));
+}
+
+TEST_CASE("valid_tag") {
+  CHECK(valid_tag("data1"));
+  CHECK(valid_tag("db_2.vol-a"));
+  CHECK(valid_tag(std::string(64, 'a')));
+  CHECK_FALSE(valid_tag(""));
+  CHECK_FALSE(valid_tag(std::string(65, 'a')));
+  CHECK_FALSE(valid_tag(".hidden"));
+  CHECK_FALSE(valid_tag("-opt"));
+  CHECK_FALSE(valid_tag("a/b"));
+  CHECK_FALSE(valid_tag("a b"));
+  CHECK_FALSE(valid_tag("a=b"));
+}
+
+TEST_CASE("apply_key: known keys set the config") {
+  PluginConfig c;
+  CHECK(apply_key(c, "dev", "/dev/sdb") == "");
+  CHECK(apply_key(c, "tag", "data1") == "");
+  CHECK(apply_key(c, "size", "1G") == "");
+  CHECK(apply_key(c, "direct", "true") == "");
+  CHECK(apply_key(c, "readonly", "yes") == "");
+  CHECK(c.dev == "/dev/sdb");
+  CHECK(c.tag == "data1");
+  CHECK(c.size == 1ull << 30);
+  CHECK(c.direct);
+  CHECK(c.readonly);
+  CHECK(check_complete(c) == "");
+}
+
+TEST_CASE("apply_key: bad values and unknown keys are one-line errors naming the key") {
+  PluginConfig c;
+  auto e = apply_key(c, "colour", "red");
+  CHECK(e.find("unknown parameter 'colour'") != std::string::npos);
+  CHECK(apply_key(c, "size", "lots").find("size=lots") == 0);
+  CHECK(apply_key(c, "size", "0").find("size=0") == 0);
+  CHECK(apply_key(c, "direct", "perhaps").find("direct=perhaps") == 0);
+  CHECK(apply_key(c, "tag", "a/b").find("tag=a/b") == 0);
+  CHECK(apply_key(c, "dev", "").find("dev=") == 0);
+  for (auto err : {e, apply_key(c, "size", "lots")}) CHECK(err.find('\n') == std::string::npos);
+  CHECK(c.dev.empty());
+  CHECK(!c.size);
+}
+
+TEST_CASE("check_complete: dev and tag are required") {
+  PluginConfig c;
+  CHECK(check_complete(c).find("dev= is required") == 0);
+  c.dev = "/dev/sdb";
+  CHECK(check_complete(c).find("tag= is required") == 0);
+}
+
+TEST_CASE("export_allowed: only the tag") {
+  PluginConfig c;
+  c.tag = "data1";
+  CHECK(export_allowed(c, "data1"));
+  CHECK_FALSE(export_allowed(c, ""));
+  CHECK_FALSE(export_allowed(c, "data2"));
+  CHECK_FALSE(export_allowed(c, "DATA1"));
+}
+
+namespace {
+PluginConfig cfg() {
+  PluginConfig c;
+  c.dev = "/dev/sdb";
+  c.tag = "t";
+  return c;
+}
+DeviceFacts good_block() {
+  DeviceFacts f;
+  f.kind = Kind::block;
+  f.opened = true;
+  f.size = 1ull << 30;
+  return f;
+}
+bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+}  // namespace
+
+TEST_CASE("refusal: a healthy block device or file is served") {
+  CHECK(refusal(cfg(), good_block()) == "");
+  auto f = good_block();
+  f.kind = Kind::regular;
+  CHECK(refusal(cfg(), f) == "");
+  CHECK(may_open(cfg(), good_block()));
+}
+
+TEST_CASE("refusal: each problem has its own message") {
+  const auto c = cfg();
+  DeviceFacts f;
+  f.kind = Kind::missing;
+  f.stat_errno = ENOENT;
+  CHECK(has(refusal(c, f), "does not exist"));
+  CHECK_FALSE(may_open(c, f));
+  f.stat_errno = EACCES;
+  CHECK(has(refusal(c, f), "cannot be examined"));
+
+  f = {};
+  f.kind = Kind::directory;
+  CHECK(has(refusal(c, f), "is a directory"));
+  CHECK_FALSE(may_open(c, f));
+  f.kind = Kind::other;
+  f.kind_name = "character device";
+  CHECK(has(refusal(c, f), "is a character device, not a block device or regular file"));
+  CHECK_FALSE(may_open(c, f));
+
+  f = good_block();
+  f.mountpoints = {"/mnt/a", "/srv"};
+  CHECK(has(refusal(c, f), "is mounted on /mnt/a, /srv: unmount it"));
+  CHECK_FALSE(may_open(c, f));
+
+  f = good_block();
+  f.holders = {"md127"};
+  CHECK(has(refusal(c, f), "is in use by md127"));
+  CHECK_FALSE(may_open(c, f));
+
+  f = good_block();
+  f.open_errno = EBUSY;
+  CHECK(has(refusal(c, f), "open exclusively by another program"));
+
+  f = good_block();
+  f.read_only = true;
+  CHECK(has(refusal(c, f), "is read-only but writes are wanted"));
+  f.read_only = false;
+  f.open_errno = EROFS;
+  CHECK(has(refusal(c, f), "is read-only"));
+  f.open_errno = EACCES;
+  CHECK(has(refusal(c, f), "is read-only"));
+
+  f = good_block();
+  f.size = 0;
+  CHECK(has(refusal(c, f), "has size 0"));
+}
+
+TEST_CASE("refusal: read-only is fine when no writes are wanted") {
+  auto c = cfg();
+  c.readonly = true;
+  auto f = good_block();
+  f.read_only = true;
+  CHECK(refusal(c, f) == "");
+}
+
+TEST_CASE("refusal: smaller than size= is refused, equal or larger served") {
+  auto c = cfg();
+  c.size = 2ull << 30;
+  auto f = good_block();
+  CHECK(refusal(c, f) == "dev=/dev/sdb: has 1073741824 bytes but size=2147483648 is needed: give a larger disk");
+  f.size = 2ull << 30;
+  CHECK(refusal(c, f) == "");
+  f.size = 3ull << 30;
+  CHECK(refusal(c, f) == "");
+}
+
+TEST_CASE("refusal: O_DIRECT not supported") {
+  auto c = cfg();
+  c.direct = true;
+  auto f = good_block();
+  f.open_errno = EINVAL;
+  CHECK(has(refusal(c, f), "does not support O_DIRECT"));
+}
+
+TEST_CASE("refusal: mounted wins over held, both before open") {
+  auto f = good_block();
+  f.opened = false;
+  f.mountpoints = {"/mnt"};
+  f.holders = {"dm-0"};
+  CHECK(has(refusal(cfg(), f), "mounted"));
+}
+
+TEST_CASE("block_can_trim and is_aligned") {
+  CHECK(block_can_trim(4096));
+  CHECK_FALSE(block_can_trim(0));
+  alignas(4096) static char buf[8192];
+  CHECK(is_aligned(4096, 8192, buf, 4096));
+  CHECK_FALSE(is_aligned(512, 4096, buf, 4096));
+  CHECK_FALSE(is_aligned(0, 100, buf, 4096));
+  CHECK_FALSE(is_aligned(0, 4096, buf + 1, 4096));
+  CHECK(is_aligned(3, 5, buf + 1, 1));
+}
