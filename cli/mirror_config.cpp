@@ -84,6 +84,15 @@ std::string find_conflict(const MirrorConfig& m, const std::vector<MirrorConfig>
   return {};
 }
 
+std::uint16_t free_port(const std::string& host, const std::vector<MirrorConfig>& others) {
+  std::set<std::uint16_t> used;
+  for (const auto& o : others)
+    if (const System* s = o.find(host)) used.insert(s->port);
+  std::uint16_t port = kDefaultPort;
+  while (used.count(port)) ++port;
+  return port;
+}
+
 std::string to_string(ReplicationMode mode) { return mode == ReplicationMode::kSync ? "sync" : "async"; }
 
 std::optional<ReplicationMode> parse_mode(const std::string& text) {

@@ -47,6 +47,9 @@ std::string validate(const MirrorConfig& mirror);
 // the same system, or same port on the same system. One line, empty if none.
 std::string find_conflict(const MirrorConfig& mirror, const std::vector<MirrorConfig>& others);
 
+// The lowest port from kDefaultPort up that no mirror in `others` uses on `host`.
+std::uint16_t free_port(const std::string& host, const std::vector<MirrorConfig>& others);
+
 // JSON text <-> config. parse() throws std::invalid_argument with one line.
 MirrorConfig parse(const std::string& json_text);
 std::string render(const MirrorConfig& mirror);

@@ -155,10 +155,11 @@ void create(Context& ctx, const CreateRequest& req) {
   m.mount_dir = req.mount_dir;
   m.fstype = req.mount_dir.empty() ? "" : req.fstype;
   const std::string address = req.address.empty() ? first_global_ipv4() : req.address;
-  m.systems.push_back({ctx.settings.node_name, address, req.local_device, config::kDefaultPort, 1,
-                       config::ReplicationMode::kSync});
-  if (auto e = config::validate(m); !e.empty()) throw UsageError(e);
   auto others = ctx.store.list();
+  // Each mirror a system may serve needs its own port.
+  m.systems.push_back({ctx.settings.node_name, address, req.local_device,
+                       config::free_port(ctx.settings.node_name, others), 1, config::ReplicationMode::kSync});
+  if (auto e = config::validate(m); !e.empty()) throw UsageError(e);
   if (auto e = config::find_conflict(m, others); !e.empty()) throw UsageError(e);
   if (auto e = device::refusal(device::inspect(req.local_device), kMinDeviceBytes); !e.empty()) throw UsageError(e);
   if (!req.mount_dir.empty() && !fs::is_directory(req.mount_dir))
@@ -184,7 +185,7 @@ void create(Context& ctx, const CreateRequest& req) {
   save_legs(ctx, m.tag, {});
 
   if (!m.mount_dir.empty()) {
-    ctx.say("making a " + m.fstype + " file system on " + m.md_device + " and mounting it on " + m.mount_dir);
+    ctx.say("making an " + m.fstype + " file system on " + m.md_device + " and mounting it on " + m.mount_dir);
     if (m.fstype == "xfs")
       ctx.run_checked({"mkfs.xfs", "-q", "-f", m.md_device});
     else
@@ -240,7 +241,7 @@ void extend(Context& ctx, const ExtendRequest& req) {
   target.host = node.name;
   target.address = req.target_address.empty() ? (node.address.empty() ? req.target : node.address) : req.target_address;
   target.device = req.target_device.empty() ? self->device : req.target_device;
-  target.port = req.port;
+  target.port = req.port ? req.port : config::free_port(node.name, ctx.store.list());
   target.priority = req.priority;
   target.mode = req.mode;
   MirrorConfig grown = m;

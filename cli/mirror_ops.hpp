@@ -65,7 +65,7 @@ void create(Context& ctx, const CreateRequest& request);
 struct ExtendRequest {
   std::string tag;
   std::string target;          // how remote exec reaches it (host name or address)
-  std::uint16_t port = config::kDefaultPort;
+  std::uint16_t port = 0;       // 0 = the lowest port no other mirror uses there
   std::string target_device;   // "" = same path as the local leg
   std::string target_address;  // "" = the address the target reports
   int priority = 10;

@@ -20,7 +20,8 @@ int run_extend(std::span<const std::string> args) {
     ops::ExtendRequest req;
     req.tag = a.positional[0];
     req.target = hp->host;
-    req.port = hp->port;
+    // An explicit :PORT is kept; otherwise extend picks a free one on the target.
+    if (a.values["--target"].find(':') != std::string::npos) req.port = hp->port;
     req.target_device = a.value_or("--target-device", "");
     req.target_address = a.value_or("--target-address", "");
     if (a.has("--priority")) req.priority = static_cast<int>(cli::parse_number("--priority", a.values["--priority"], 1, 1000));

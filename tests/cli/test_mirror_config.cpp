@@ -114,3 +114,15 @@ TEST_CASE("HOST[:PORT] parsing") {
   CHECK_FALSE(parse_host_port("-oProxyCommand=x"));
   CHECK_FALSE(parse_host_port("[fd00::2"));
 }
+
+TEST_CASE("each mirror a system serves gets its own port") {
+  auto a = two_node();
+  CHECK(free_port("n1", {}) == kDefaultPort);
+  CHECK(free_port("n1", {a}) == kDefaultPort + 1);
+  CHECK(free_port("n9", {a}) == kDefaultPort);
+  auto b = two_node();
+  b.tag = "b";
+  b.systems[1].port = kDefaultPort + 1;
+  CHECK(free_port("n2", {a, b}) == kDefaultPort + 2);
+  CHECK(free_port("n1", {a, b}) == kDefaultPort + 1);
+}

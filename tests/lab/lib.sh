@@ -93,3 +93,22 @@ compare_legs() {
 
 # Bytes written to a block device of NODE so far (sectors written, /sys stat field 7).
 bytes_written() { echo $(($(try_on "$1" cat "/sys/block/$2/stat" | awk '{print $7}') * 512)); }
+
+# netraid in the lab: every node runs the build tree's netraid and reaches the
+# others through the lab's exec channel (ssh into UML costs 10-27 s a command).
+NETRAID="$BUILD_DIR/cli/netraid"
+netraid_lab_setup() {
+  [ -x "$NETRAID" ] || skip "netraid is not built at $NETRAID: run tools/setup first"
+  local dir
+  for dir in "$LAB_DIR"/nodes/*/; do
+    mkdir -p "$dir/persist/etc-netraid"
+    cat > "$dir/persist/etc-netraid/netraid.json" <<JSON
+{
+  "remote_exec": {"argv": ["$LAB", "exec", "{host}", "--"], "shell_quote": false},
+  "remote_netraid": "$NETRAID"
+}
+JSON
+  done
+}
+# `netraid ARGS` in NODE.
+nr() { local node="$1"; shift; lab exec "$node" -- "$NETRAID" "$@"; }
