@@ -1,0 +1,74 @@
+// The client's operations over the kernel and dialer interfaces: attach,
+// detach, status and the reconnect watcher. Pure of I/O except through them.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netraid/nbd/kernel.hpp"
+#include "netraid/nbd/options.hpp"
+#include "netraid/nbd/socket.hpp"
+
+namespace netraid::nbd {
+
+struct AttachResult {
+  unsigned index = 0;
+  ExportInfo info;
+  std::uint64_t block_size = 512;
+};
+
+// Dials options.connections sockets, checks the export, hands them to the
+// kernel. On any failure nothing stays attached. Throws ClientError.
+AttachResult attach(NbdKernel& kernel, Dialer& dialer, const AttachOptions& options);
+
+// Returns false when the device was not attached (nothing to do).
+bool detach(NbdKernel& kernel, unsigned index);
+
+struct DeviceReport {
+  unsigned index = 0;
+  bool connected = false;
+  std::optional<std::string> backend;
+  std::optional<std::uint64_t> size_bytes;
+};
+std::vector<DeviceReport> report(NbdKernel& kernel, std::optional<unsigned> index);
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::milliseconds now() = 0;
+  virtual void sleep(std::chrono::milliseconds d) = 0;
+};
+class SteadyClock : public Clock {
+ public:
+  std::chrono::milliseconds now() override;
+  void sleep(std::chrono::milliseconds d) override;
+};
+
+struct WatchPolicy {
+  Backoff backoff;
+  std::uint64_t give_up_s = 0;  // 0 = keep trying while the device is attached
+  std::chrono::milliseconds poll{1000};
+};
+
+enum class WatchEnd { kDetached, kStopped, kGaveUp };
+
+// Waits for NBD_CMD_LINK_DEAD on `index` and replaces the dead socket with a
+// fresh, negotiated one (NBD_CMD_RECONFIGURE) so the device stays the same.
+// Ends when the device is detached, `stop` becomes true, or after give_up_s
+// of failed attempts.
+WatchEnd watch(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clock, unsigned index,
+               const Target& target, std::uint64_t size_bytes, const WatchPolicy& policy,
+               const std::function<void(const std::string&)>& log, const std::atomic<bool>* stop = nullptr);
+
+// libnbd probe of a target (user space; no kernel involved).
+struct ProbeResult {
+  std::uint64_t size = 0;
+  bool can_flush = false, can_fua = false, read_only = false, can_multi_conn = false;
+};
+// Throws ClientError naming the problem (down, refused, wrong tag).
+ProbeResult probe(const Target& target);
+
+}  // namespace netraid::nbd

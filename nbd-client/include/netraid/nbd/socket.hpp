@@ -1,0 +1,54 @@
+// The thin socket side: TCP connect with a deadline, and the handshake over it.
+#pragma once
+#include <chrono>
+#include <utility>
+
+#include "netraid/nbd/options.hpp"
+#include "netraid/nbd/protocol.hpp"
+
+namespace netraid::nbd {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+struct Connection {
+  UniqueFd fd;
+  ExportInfo info;
+};
+
+// Opens a connection to a target and runs the handshake.
+class Dialer {
+ public:
+  virtual ~Dialer() = default;
+  virtual Connection dial(const Target& target) = 0;
+};
+
+class TcpDialer : public Dialer {
+ public:
+  explicit TcpDialer(std::chrono::milliseconds deadline = std::chrono::seconds(10)) : deadline_(deadline) {}
+  // Throws ClientError(kNetwork) for refused/unreachable/timeouts, or the
+  // handshake's errors. The returned socket is blocking, with no timeouts set
+  // (the kernel applies its own).
+  Connection dial(const Target& target) override;
+
+ private:
+  std::chrono::milliseconds deadline_;
+};
+
+}  // namespace netraid::nbd
