@@ -115,12 +115,34 @@ int stop(const std::string& tag) {
   return kOk;
 }
 
+// Exit status of argv run quietly (-1 when it cannot run).
+int run_quiet(const std::vector<std::string>& argv) {
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t child = 0;
+  const int err = posix_spawnp(&child, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (err) return -1;
+  int ws = 0;
+  while (waitpid(child, &ws, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
 int start(ServeOptions opts) {
   const std::string dir = run_dir();
   struct stat st {};
   opts.plugin = choose_plugin(std::getenv("NETRAID_PLUGIN"), stat(NETRAID_PLUGIN_BUILD_PATH, &st) == 0,
                               NETRAID_PLUGIN_BUILD_PATH, NETRAID_PLUGIN_INSTALL_PATH);
   opts.pid_file = pid_file_for(dir, opts.tag);
+  // Debian 12's nbdkit 1.32 ip filter parses no address (built without
+  // inet_pton); then the plugin's own allow=/deny=all do the same job.
+  opts.stock_ip_filter = run_quiet(ip_filter_probe_argv(opts.nbdkit)) == 0;
   const auto argv = nbdkit_argv(opts);
   const std::string argv_file = dir + "/" + opts.tag + ".argv";
 

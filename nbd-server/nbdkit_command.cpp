@@ -17,7 +17,7 @@ std::vector<std::string> nbdkit_argv(const ServeOptions& o) {
   argv.push_back("--port");
   argv.push_back(std::to_string(o.port));
   // Access control is nbdkit's ip filter: allow the sources, deny the rest.
-  argv.push_back("--filter=ip");
+  if (o.stock_ip_filter) argv.push_back("--filter=ip");
   argv.push_back(o.plugin);
   argv.push_back("dev=" + o.device);
   argv.push_back("tag=" + o.tag);
@@ -28,6 +28,10 @@ std::vector<std::string> nbdkit_argv(const ServeOptions& o) {
   argv.push_back("allow=" + allow);
   argv.push_back("deny=all");
   return argv;
+}
+
+std::vector<std::string> ip_filter_probe_argv(const std::string& nbdkit) {
+  return {nbdkit, "-U", "-", "--filter=ip", "null", "allow=127.0.0.1", "deny=all", "--run", "true"};
 }
 
 bool valid_address(const std::string& addr) {

@@ -24,6 +24,9 @@ struct ServeOptions {
   std::string plugin;                 // path of nbdkit-netraid-plugin.so
   std::string pid_file;
   std::string nbdkit = "nbdkit";
+  // false: the stock ip filter cannot parse addresses (Debian 12's 1.32
+  // build), so allow=/deny=all go to our plugin instead.
+  bool stock_ip_filter = true;
 };
 
 // nbdkit --pidfile P [-i ADDR] --port N --filter=ip PLUGIN dev= tag= [size=]
@@ -41,6 +44,10 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
 
 // A numeric IPv4/IPv6 address (what nbdkit -i and the ip filter take).
 bool valid_address(const std::string& addr);
+
+// nbdkit command that tells whether the stock ip filter parses addresses
+// (exit 0 = it does).
+std::vector<std::string> ip_filter_probe_argv(const std::string& nbdkit);
 
 // Which plugin to run: $NETRAID_PLUGIN, else the build tree's if it exists,
 // else the installed one.

@@ -5,7 +5,10 @@
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -100,6 +103,28 @@ int netraid_get_ready() {
 void netraid_unload() {
   if (server.fd >= 0) close(server.fd);
   if (server.fd_buffered >= 0) close(server.fd_buffered);
+}
+
+// Only with allow=/deny=all (when the stock ip filter cannot parse addresses).
+int netraid_preconnect(int) {
+  if (!server.cfg.deny_all) return 0;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  std::string peer;
+  if (nbdkit_peer_name(reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (ss.ss_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
+    else if (ss.ss_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
+    peer = buf;
+  }
+  if (!peer_allowed(server.cfg, peer)) {
+    nbdkit_error("client %s not permitted to connect: not in allow=", peer.empty() ? "(non-IP)" : peer.c_str());
+    errno = EPERM;
+    return -1;
+  }
+  return 0;
 }
 
 int netraid_list_exports(int, int, struct nbdkit_exports* exports) {
@@ -331,9 +356,12 @@ nbdkit_plugin create_plugin() {
       "tag=<TAG>       (required) Mirror tag: the only export name served.\n"
       "size=<SIZE>     Refuse to start if the device is smaller than SIZE.\n"
       "direct=<BOOL>   Use O_DIRECT (default false).\n"
-      "readonly=<BOOL> No writes wanted: a read-only device is accepted.";
+      "readonly=<BOOL> No writes wanted: a read-only device is accepted.\n"
+      "allow=<ADDR>[,<ADDR>...] With deny=all: only these sources connect.\n"
+      "deny=all        Refuse every source not in allow= (prefer --filter=ip).";
   p.magic_config_key = "dev";
   p.get_ready = netraid_get_ready;
+  p.preconnect = netraid_preconnect;
   p.list_exports = netraid_list_exports;
   // No default_export: nbdkit would map the empty name to it, and a client
   // that names no export must be refused like any other wrong name.

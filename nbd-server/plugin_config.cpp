@@ -1,5 +1,7 @@
 #include "plugin_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -81,6 +83,21 @@ std::string apply_key(PluginConfig& cfg, std::string_view key, std::string_view 
     auto b = parse_bool(value);
     if (!b) return k + "=" + v + ": not a boolean: use " + k + "=true or " + k + "=false";
     (key == "direct" ? cfg.direct : cfg.readonly) = *b;
+  } else if (key == "allow") {
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t end = v.find(',', start);
+      if (end == std::string::npos) end = v.size();
+      std::string addr = v.substr(start, end - start);
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, addr.c_str(), buf) != 1 && inet_pton(AF_INET6, addr.c_str(), buf) != 1)
+        return "allow=" + v + ": '" + addr + "' is not a numeric IP address: list the mirror source's addresses";
+      cfg.allow.push_back(addr);
+      start = end + 1;
+    }
+  } else if (key == "deny") {
+    if (value != "all") return "deny=" + v + ": only deny=all is supported: list allowed sources with allow=";
+    cfg.deny_all = true;
   } else {
     return "unknown parameter '" + k + "': see nbdkit netraid --help for the parameters";
   }
@@ -95,6 +112,30 @@ std::string check_complete(const PluginConfig& cfg) {
 
 bool export_allowed(const PluginConfig& cfg, std::string_view requested) {
   return requested == cfg.tag;
+}
+
+namespace {
+// Canonical form of a numeric address, IPv4-mapped IPv6 as plain IPv4.
+std::string canonical(const std::string& addr) {
+  unsigned char b[16];
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, addr.c_str(), b) == 1) return inet_ntop(AF_INET, b, out, sizeof out);
+  if (inet_pton(AF_INET6, addr.c_str(), b) == 1) {
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, kMapped, 12) == 0) return inet_ntop(AF_INET, b + 12, out, sizeof out);
+    return inet_ntop(AF_INET6, b, out, sizeof out);
+  }
+  return "";
+}
+}  // namespace
+
+bool peer_allowed(const PluginConfig& cfg, const std::string& peer) {
+  if (!cfg.deny_all) return true;
+  const std::string p = canonical(peer);
+  if (p.empty()) return false;
+  for (const auto& a : cfg.allow)
+    if (canonical(a) == p) return true;
+  return false;
 }
 
 bool may_open(const PluginConfig&, const DeviceFacts& f) {

@@ -17,6 +17,11 @@ struct PluginConfig {
   std::optional<uint64_t> size;   // size=BYTES: the mirror needs at least this
   bool direct = false;            // direct=true: O_DIRECT
   bool readonly = false;          // readonly=true: no writes wanted
+  // allow=ADDR[,ADDR] deny=all: the fallback for Debian 12's nbdkit 1.32 ip
+  // filter, which was built without inet_pton and parses no address rule.
+  // Same syntax, so `netraid serve` only drops --filter=ip.
+  std::vector<std::string> allow;
+  bool deny_all = false;
 };
 
 // "1024", "4k", "512M", "1G", "2TiB"... (powers of 1024, like nbdkit).
@@ -56,6 +61,11 @@ std::string refusal(const PluginConfig& cfg, const DeviceFacts& facts);
 
 // Whether the probe may go on to open the device (no refusal found yet).
 bool may_open(const PluginConfig& cfg, const DeviceFacts& facts);
+
+// The plugin's allow check: with deny=all only the listed sources connect.
+// `peer` is the numeric address (IPv4-mapped IPv6 compares as IPv4); an
+// empty peer is a Unix socket client.
+bool peer_allowed(const PluginConfig& cfg, const std::string& peer);
 
 // Block devices: trim is honoured only when the queue discards.
 bool block_can_trim(uint64_t discard_max_bytes);

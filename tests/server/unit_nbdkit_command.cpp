@@ -129,3 +129,17 @@ TEST_CASE("pid_file_for and cmdline_serves") {
   CHECK_FALSE(cmdline_serves("bash\0tag=x\0"s, "x"));
   CHECK_FALSE(cmdline_serves("", "x"));
 }
+
+TEST_CASE("nbdkit_argv: without a working stock ip filter the plugin gets allow=/deny=all") {
+  ServeOptions o;
+  o.tag = "t";
+  o.device = "/dev/sdb";
+  o.allow = {"10.0.0.1"};
+  o.plugin = "p.so";
+  o.pid_file = "t.pid";
+  o.stock_ip_filter = false;
+  CHECK(nbdkit_argv(o) == args({"nbdkit", "--pidfile", "t.pid", "--port", "10809", "p.so", "dev=/dev/sdb", "tag=t",
+                                "allow=10.0.0.1", "deny=all"}));
+  CHECK(ip_filter_probe_argv("nbdkit") ==
+        args({"nbdkit", "-U", "-", "--filter=ip", "null", "allow=127.0.0.1", "deny=all", "--run", "true"}));
+}

@@ -210,3 +210,31 @@ TEST_CASE("block_can_trim and is_aligned") {
   CHECK_FALSE(is_aligned(0, 4096, buf + 1, 4096));
   CHECK(is_aligned(3, 5, buf + 1, 1));
 }
+
+TEST_CASE("allow=/deny=all: parsing") {
+  PluginConfig c;
+  CHECK(apply_key(c, "allow", "10.0.0.1,::1") == "");
+  CHECK(apply_key(c, "allow", "10.0.0.2") == "");
+  CHECK(c.allow == std::vector<std::string>{"10.0.0.1", "::1", "10.0.0.2"});
+  CHECK(apply_key(c, "deny", "all") == "");
+  CHECK(c.deny_all);
+  CHECK(apply_key(c, "allow", "10.0.0.0/8").find("'10.0.0.0/8' is not a numeric IP address") != std::string::npos);
+  CHECK(apply_key(c, "allow", "host").find("'host'") != std::string::npos);
+  CHECK(apply_key(c, "allow", "1.2.3.4,").find("'' is not") != std::string::npos);
+  CHECK(apply_key(c, "deny", "10.0.0.1").find("only deny=all") != std::string::npos);
+}
+
+TEST_CASE("peer_allowed: only listed sources when deny=all") {
+  PluginConfig c;
+  CHECK(peer_allowed(c, "192.0.2.7"));  // no rules: everyone (Unix-socket tests)
+  CHECK(peer_allowed(c, ""));
+  c.allow = {"127.0.0.2", "2001:db8::1"};
+  c.deny_all = true;
+  CHECK(peer_allowed(c, "127.0.0.2"));
+  CHECK(peer_allowed(c, "::ffff:127.0.0.2"));
+  CHECK(peer_allowed(c, "2001:db8:0::1"));
+  CHECK_FALSE(peer_allowed(c, "127.0.0.1"));
+  CHECK_FALSE(peer_allowed(c, "::1"));
+  CHECK_FALSE(peer_allowed(c, ""));
+  CHECK_FALSE(peer_allowed(c, "garbage"));
+}
