@@ -49,10 +49,8 @@ Argv create_degraded_raid1_argv(const CreateRaid1& spec) {
   return argv;
 }
 
-Argv add_write_mostly_argv(const std::string& md_device, const std::string& device) {
-  require_dev_path(md_device, "md device");
-  require_dev_path(device, "member device");
-  return {"--manage", md_device, "--add", "--write-mostly", device};
+Argv add_argv(const std::string& md_device, const std::string& device) {
+  return manage(md_device, "--add", device);
 }
 
 Argv re_add_argv(const std::string& md_device, const std::string& device) {

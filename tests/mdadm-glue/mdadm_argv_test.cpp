@@ -18,8 +18,7 @@ TEST_CASE("argv: create a degraded RAID1 with an internal bitmap") {
 }
 
 TEST_CASE("argv: manage operations") {
-  CHECK(add_write_mostly_argv("/dev/md0", "/dev/nbd0") ==
-        Argv{"--manage", "/dev/md0", "--add", "--write-mostly", "/dev/nbd0"});
+  CHECK(add_argv("/dev/md0", "/dev/nbd0") == Argv{"--manage", "/dev/md0", "--add", "/dev/nbd0"});
   CHECK(re_add_argv("/dev/md0", "/dev/nbd0") == Argv{"--manage", "/dev/md0", "--re-add", "/dev/nbd0"});
   CHECK(fail_argv("/dev/md0", "/dev/nbd0") == Argv{"--manage", "/dev/md0", "--fail", "/dev/nbd0"});
   CHECK(remove_argv("/dev/md0", "/dev/nbd0") == Argv{"--manage", "/dev/md0", "--remove", "/dev/nbd0"});
@@ -50,7 +49,7 @@ TEST_CASE("argv: errors-values mdadm would misread are refused before anything r
   bad.name = "my tag";
   CHECK_THROWS_AS(create_degraded_raid1_argv(bad), ArgvError);
   CHECK_THROWS_AS(re_add_argv("md0", "/dev/nbd0"), ArgvError);
-  CHECK_THROWS_AS(add_write_mostly_argv("/dev/md0", "/dev/nbd0 /dev/sda"), ArgvError);
+  CHECK_THROWS_AS(add_argv("/dev/md0", "/dev/nbd0 /dev/sda"), ArgvError);
   CHECK_THROWS_AS(assemble_argv("/dev/md0", {}), ArgvError);
   CHECK_THROWS_AS(grow_raid_devices_argv("/dev/md0", 0), ArgvError);
   CHECK_THROWS_AS(remove_argv("/dev/md0", "all"), ArgvError);

@@ -29,7 +29,11 @@ struct CreateRaid1 {
 // --create MD --metadata=1.2 --level=1 --raid-devices=N --bitmap=internal
 // --bitmap-chunk=K [--name=TAG] --run LOCAL missing...
 Argv create_degraded_raid1_argv(const CreateRaid1& spec);
-Argv add_write_mostly_argv(const std::string& md_device, const std::string& device);
+// --manage MD --add DEV. Not `--add --write-mostly`: with mdadm 4.2 on Linux
+// 6.1 that left the new member faulty at once, every time (lab capture
+// tests/mdadm-glue/data/lab-mdstat-added-write-mostly-faulty.txt). Add it
+// plain, then write kWriteMostlyOn to its dev-NAME/state (sysfs_values.hpp).
+Argv add_argv(const std::string& md_device, const std::string& device);
 Argv re_add_argv(const std::string& md_device, const std::string& device);
 Argv fail_argv(const std::string& md_device, const std::string& device);
 // `device` may also be mdadm's keyword "failed" or "detached".

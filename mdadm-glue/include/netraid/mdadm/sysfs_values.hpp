@@ -48,6 +48,12 @@ struct MemberState {
 };
 MemberState parse_member_state(std::string_view text);
 
+// Words written to dev-*/state (md.c state_store): set or clear the
+// write-mostly flag. A target's leg is write-mostly; a new source's own leg
+// must lose the flag it had as a target.
+inline constexpr std::string_view kWriteMostlyOn = "writemostly";
+inline constexpr std::string_view kWriteMostlyOff = "-writemostly";
+
 // dev-*/slot: the member's role, or nullopt for "none" (spare/faulty).
 std::optional<unsigned> parse_slot(std::string_view text);
 
