@@ -6,6 +6,7 @@
 #
 #   bench/server/bench.sh [BUILD_DIR]     env: SIZE_MIB (1024), ROUNDS (3), SECS (10)
 set -euo pipefail
+shopt -s inherit_errexit  # a failed client inside $(...) stops the run
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build-server}
 plugin=${NETRAID_PLUGIN:-$build/nbd-server/nbdkit-netraid-plugin.so}
@@ -55,8 +56,8 @@ start stock file file="$work/stock.img"
 now() { date +%s.%N; }
 mibps() { /usr/bin/python3 -c "print('%.1f' % ($size_mib / ($2 - $1)))"; }
 
-seq_write() { local t0 t1; t0=$(now); nbdcopy --request-size=1M --flush "$work/src.img" "${uri[$1]}"; t1=$(now); mibps "$t0" "$t1"; }
-seq_read() { local t0 t1; t0=$(now); nbdcopy --request-size=1M "${uri[$1]}" null:; t1=$(now); mibps "$t0" "$t1"; }
+seq_write() { local t0 t1; t0=$(now); nbdcopy --request-size=1048576 --flush "$work/src.img" "${uri[$1]}"; t1=$(now); mibps "$t0" "$t1"; }
+seq_read() { local t0 t1; t0=$(now); nbdcopy --request-size=1048576 "${uri[$1]}" null:; t1=$(now); mibps "$t0" "$t1"; }
 # fio's nbd engine prints "fio: connected to NBD server" before the JSON.
 iops_of_json() {
   /usr/bin/python3 -c 'import json,sys; t=sys.stdin.read(); print("%.0f" % json.loads(t[t.index("{"):])["jobs"][0]["write"]["iops"])'
