@@ -11,15 +11,24 @@
 namespace {
 using namespace netraid::nbd;
 const char* kUsage =
-    "usage: netraid probe HOST[:PORT] TAG [--size BYTES] [--json]\n"
+    "usage: netraid probe HOST[:PORT] TAG [--size BYTES] [--json] [--native]\n"
     "Checks with libnbd that the target is up, serves TAG, holds at least BYTES and\n"
-    "honours flush and FUA. Exit 0 when usable as a mirror leg, 1 when not, 2 on bad arguments.\n";
+    "honours flush and FUA. Exit 0 when usable as a mirror leg, 1 when not, 2 on bad arguments.\n"
+    "--native uses netraid's own handshake (the one attach uses) instead of libnbd.\n";
 
 int run_probe(std::span<const std::string> args) {
   if (wants_help(args, kUsage)) return netraid::cli::kOk;
   return run_client_verb("probe", [&] {
     const auto a = parse_probe_args(args);
-    const auto r = probe(a.target);
+    ProbeResult r;
+    if (a.native) {
+      TcpDialer dialer;
+      const auto c = dialer.dial(a.target);
+      r = {c.info.size, (c.info.flags & proto::kTxSendFlush) != 0, (c.info.flags & proto::kTxSendFua) != 0,
+           (c.info.flags & proto::kTxReadOnly) != 0, (c.info.flags & proto::kTxCanMultiConn) != 0};
+    } else {
+      r = probe(a.target);
+    }
     if (a.json) {
       nlohmann::json j{{"target", backend_identifier(a.target)}, {"size_bytes", r.size},
                        {"can_flush", r.can_flush}, {"can_fua", r.can_fua}, {"read_only", r.read_only},

@@ -110,9 +110,10 @@ unsigned parse_detach_args(std::span<const std::string> args) {
 }
 
 ProbeArgs parse_probe_args(std::span<const std::string> args) {
-  const auto p = parse(args, {"--size"}, {"--json"});
+  const auto p = parse(args, {"--size"}, {"--json", "--native"});
   expect_positional(p, 2, 2, "HOST[:PORT] TAG");
   ProbeArgs r;
+  r.native = p.flags.count("--native") > 0;
   r.target = parse_target(p.positional[0], p.positional[1]);
   if (auto it = p.values.find("--size"); it != p.values.end())
     r.min_size = parse_uint("--size", it->second, 512, 1ULL << 62, true);

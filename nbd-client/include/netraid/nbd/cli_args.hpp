@@ -29,6 +29,7 @@ struct ProbeArgs {
   Target target;
   std::uint64_t min_size = 0;
   bool json = false;
+  bool native = false;  // netraid's own handshake (the one attach uses) instead of libnbd
 };
 ProbeArgs parse_probe_args(std::span<const std::string> args);
 
