@@ -203,6 +203,22 @@ std::vector<ChunkRange> to_ranges(std::vector<std::uint64_t> chunks) {
   return ranges;
 }
 
+std::vector<ChunkRange> rescale_ranges(const std::vector<ChunkRange>& ranges, std::uint64_t from_chunk_bytes,
+                                       std::uint64_t to_chunk_bytes) {
+  if (from_chunk_bytes == 0 || to_chunk_bytes == 0)
+    throw ParseError("bitmap chunk size 0: read the chunk sizes from both bitmaps first");
+  std::vector<ChunkRange> out;
+  for (const auto& r : ranges) {
+    const ChunkRange scaled{r.first * from_chunk_bytes / to_chunk_bytes,
+                            ((r.last + 1) * from_chunk_bytes - 1) / to_chunk_bytes};
+    if (!out.empty() && scaled.first <= out.back().last + 1)
+      out.back().last = std::max(out.back().last, scaled.last);
+    else
+      out.push_back(scaled);
+  }
+  return out;
+}
+
 std::vector<std::string> format_bitmap_set_bits(const std::vector<ChunkRange>& ranges,
                                                 std::size_t max_bytes) {
   std::vector<std::string> pieces;

@@ -2,6 +2,7 @@
 
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/flag_values.hpp"
+#include "netraid/flags/generation_id.hpp"
 
 using namespace netraid::flags;
 
@@ -62,4 +63,13 @@ TEST_CASE("values: relating two generations") {
   CHECK(relate(b2, c9) == GenerationRelation::Unrelated);
   CHECK(relate({}, a1) == GenerationRelation::MineEmpty);
   CHECK(relate(a1, {}) == GenerationRelation::TheirsEmpty);
+}
+
+TEST_CASE("values: fresh generation ids are non-zero and differ") {
+  const auto a = new_generation_id();
+  const auto b = new_generation_id();
+  CHECK(a != 0);
+  CHECK(b != 0);
+  CHECK(a != b);
+  CHECK(start_new_generation(Generation{a, {}}, b) == Generation{b, {a}});
 }

@@ -155,3 +155,14 @@ TEST_CASE("bitmap_set_bits: long lists are split on range boundaries below one p
   CHECK(words == every_other.size());
   CHECK(pieces.back().substr(pieces.back().rfind(' ') + 1) == "3998");
 }
+
+TEST_CASE("bitmap_set_bits: ranges rescaled between chunk sizes cover the same bytes") {
+  const std::vector<ChunkRange> r{{3, 5}, {100, 100}};
+  CHECK(rescale_ranges(r, 65536, 65536) == r);
+  // 64 KiB chunks 3-5 are bytes 192K..384K-1 = 1 MiB chunk 0; chunk 100 is 6.25 MiB -> chunk 6.
+  CHECK(rescale_ranges(r, 65536, 1 << 20) == std::vector<ChunkRange>{{0, 0}, {6, 6}});
+  // 1 MiB chunk 1 is 64 KiB chunks 16..31.
+  CHECK(rescale_ranges({{1, 1}}, 1 << 20, 65536) == std::vector<ChunkRange>{{16, 31}});
+  CHECK(rescale_ranges({{0, 0}, {1, 1}}, 65536, 1 << 20) == std::vector<ChunkRange>{{0, 0}});
+  CHECK_THROWS_AS(rescale_ranges(r, 0, 65536), ParseError);
+}

@@ -104,6 +104,12 @@ struct ChunkRange {
 // Sorted, merged ranges of sorted or unsorted chunk numbers.
 std::vector<ChunkRange> to_ranges(std::vector<std::uint64_t> chunks);
 
+// The same byte ranges expressed in another bitmap's chunk size (a member's
+// bitmap merged into an array whose chunk differs): never loses a byte,
+// may widen to whole destination chunks.
+std::vector<ChunkRange> rescale_ranges(const std::vector<ChunkRange>& ranges, std::uint64_t from_chunk_bytes,
+                                       std::uint64_t to_chunk_bytes);
+
 // Text for /sys/block/mdX/md/bitmap_set_bits: "A-B C-D E" with B, D
 // inclusive (md.c bitmap_store() parses "<chunk>" or "<chunk>-<chunk>" words
 // and marks s..e inclusive). A sysfs write is cut at one page, so the text
