@@ -81,6 +81,7 @@ for ((r = 1; r <= rounds; r++)); do
   if ((r % 2)); then order=(ours stock); else order=(stock ours); fi
   for t in "${tests[@]}"; do
     for who in "${order[@]}"; do
+      sync  # the previous run's dirty pages must not be written back during this one
       v=$($t "$who")
       results[$t.$who]+="$v "
       echo "round $r  $t  $who  $v"
