@@ -115,3 +115,20 @@ TEST_CASE("member device: errors-missing device, too small, blank") {
   }
   CHECK_THROWS_WITH(read_member_metadata((dir.path / "blank").string()), doctest::Contains("blank or replaced"));
 }
+
+TEST_CASE("runner: the real mdadm, found by name, and its failure as one line") {
+  TempDir dir;
+  write_file(dir.path / "not-a-member", std::string(65536, '\0'));
+  const MdadmRunner mdadm;  // "mdadm": PATH, then /usr/sbin, /sbin
+  const auto version = mdadm.run({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.err.find("mdadm - v") != std::string::npos);
+  try {
+    mdadm.run_checked({"--examine", (dir.path / "not-a-member").string()});
+    FAIL("mdadm --examine accepted a blank file");
+  } catch (const MdadmError& e) {
+    CHECK(e.result.exit_code != 0);
+    CHECK(std::string(e.what()).find("No md superblock detected") != std::string::npos);
+    CHECK(std::string(e.what()).find('\n') == std::string::npos);
+  }
+}
