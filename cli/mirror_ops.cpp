@@ -144,6 +144,20 @@ void save_legs(const Context& ctx, const std::string& tag, const Legs& legs) {
   config::write_file_atomically(ctx.settings.run_dir + "/" + tag + ".legs.json", nlohmann::json(legs).dump() + "\n");
 }
 
+std::vector<std::string> load_paused(const Context& ctx, const std::string& tag) {
+  auto text = config::read_file(ctx.settings.run_dir + "/" + tag + ".paused.json");
+  if (!text) return {};
+  try {
+    return nlohmann::json::parse(*text).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    throw OpError(ctx.settings.run_dir + "/" + tag + ".paused.json is damaged: remove it and run 'netraid resume " + tag + "'");
+  }
+}
+
+void save_paused(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  config::write_file_atomically(ctx.settings.run_dir + "/" + tag + ".paused.json", nlohmann::json(hosts).dump() + "\n");
+}
+
 void create(Context& ctx, const CreateRequest& req) {
   if (auto e = config::validate_tag(req.tag); !e.empty()) throw UsageError(e);
   if (auto e = config::validate_device_path(req.local_device); !e.empty()) throw UsageError(e);

@@ -52,6 +52,10 @@ using Legs = std::map<std::string, std::string>;  // target host -> "/dev/nbdN"
 Legs load_legs(const Context& ctx, const std::string& tag);
 void save_legs(const Context& ctx, const std::string& tag, const Legs& legs);
 
+// Targets whose replication the operator paused (volatile: /run).
+std::vector<std::string> load_paused(const Context& ctx, const std::string& tag);
+void save_paused(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts);
+
 struct CreateRequest {
   std::string tag;
   std::string local_device;
