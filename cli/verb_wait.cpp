@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli_support.hpp"
+#include "progress.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 
 namespace {
@@ -45,46 +46,41 @@ int run_wait(std::span<const std::string> args) {
     mdadm::MdSysfs md(ops::md_name(m.md_device));
     const bool tty = isatty(STDOUT_FILENO);
     const auto start = std::chrono::steady_clock::now();
-    std::uint64_t last_done = 0;
-    auto last_time = start;
+    progress::RateEstimator rate;
+    auto end_line = [&] {
+      if (tty) std::printf("\n");
+    };
     for (int idle_rounds = 0;;) {
       auto s = sample(md);
       const bool syncing = s.action != "idle" && s.action != "frozen";
       if (!syncing && s.degraded == 0) {
-        if (tty) std::printf("\n");
+        end_line();
         std::printf("%s: in sync on all legs\n", m.tag.c_str());
         return cli::kOk;
       }
       // md may take a moment to start a recovery after a leg was added.
       if (!syncing && ++idle_rounds > 10) {
-        if (tty) std::printf("\n");
-        std::fprintf(stderr, "netraid: wait: mirror %s is degraded (%u leg(s) missing) and nothing is resyncing: see 'netraid status %s'\n",
+        end_line();
+        std::fprintf(stderr,
+                     "netraid: wait: mirror %s is degraded (%u leg(s) missing) and nothing is resyncing: see "
+                     "'netraid status %s'\n",
                      m.tag.c_str(), s.degraded, m.tag.c_str());
         return cli::kFailed;
       }
       const auto now = std::chrono::steady_clock::now();
+      const double elapsed = std::chrono::duration<double>(now - start).count();
       if (syncing && s.total > 0) {
         idle_rounds = 0;
-        const double secs = std::chrono::duration<double>(now - last_time).count();
-        const double rate = secs > 0 && s.done >= last_done ? static_cast<double>(s.done - last_done) * 512.0 / secs / 1e6 : 0;
-        const double pct = 100.0 * static_cast<double>(s.done) / static_cast<double>(s.total);
-        const double eta = rate > 0 ? static_cast<double>(s.total - s.done) * 512.0 / 1e6 / rate : 0;
-        if (tty) {
-          const int width = 30, filled = static_cast<int>(pct / 100 * width);
-          std::printf("\r%s: %s [%s%s] %5.1f%% %7.1f MB/s ETA %4.0f s ", m.tag.c_str(), s.action.c_str(),
-                      std::string(static_cast<std::size_t>(filled), '=').c_str(),
-                      std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), pct, rate, eta);
-        } else {
-          std::printf("%s: %s %.1f%% (%llu/%llu KiB) %.1f MB/s ETA %.0f s\n", m.tag.c_str(), s.action.c_str(), pct,
-                      static_cast<unsigned long long>(s.done / 2), static_cast<unsigned long long>(s.total / 2), rate,
-                      eta);
-        }
+        rate.add(elapsed, s.done * 512);
+        progress::ProgressView view{s.done * 512, s.total * 512, elapsed, rate.bytes_per_second()};
+        if (tty)
+          std::printf("\r%s: %s %s", m.tag.c_str(), s.action.c_str(), progress::render_bar_line(view, 60).c_str());
+        else
+          std::printf("%s\n", progress::render_plain_line(m.tag, s.action, view).c_str());
         std::fflush(stdout);
-        last_done = s.done;
-        last_time = now;
       }
       if (timeout && now - start > std::chrono::seconds(timeout)) {
-        if (tty) std::printf("\n");
+        end_line();
         std::fprintf(stderr, "netraid: wait: mirror %s not in sync after %llu s\n", m.tag.c_str(),
                      static_cast<unsigned long long>(timeout));
         return 3;
