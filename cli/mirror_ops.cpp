@@ -271,7 +271,10 @@ void extend(Context& ctx, const ExtendRequest& req) {
   ctx.say("starting the NBD server for " + m.tag + " on " + node.name + " (" + target.device + ", port " +
           std::to_string(target.port) + ", only " + self->address + " may connect)");
   std::vector<std::string> serve{"serve", m.tag, "--device", target.device, "--listen", target.address,
-                                 "--port", std::to_string(target.port), "--allow", self->address};
+                                 "--port", std::to_string(target.port), "--allow", self->address,
+                                 // O_DIRECT: an acknowledged write must not sit in the target's page
+                                 // cache, or a target crash loses it behind md's back (README).
+                                 "--direct"};
   if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
   auto served = ctx.run_remote(req.target, serve);
   if (served.exit_code != 0)

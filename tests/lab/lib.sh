@@ -10,7 +10,7 @@ LAB="$SOURCE_DIR/lab/netraid-lab"
 BUILD_DIR="${NETRAID_BUILD_DIR:-$SOURCE_DIR/build}"
 export NETRAID_LAB="${NETRAID_LAB:-$(basename "$0" .sh)}"
 
-TEST_NAME="$(basename "$0" .sh)"
+TEST_NAME="${NETRAID_LAB:-$(basename "$0" .sh)}"
 step() { printf -- '--- %s [%3ds] %s\n' "$TEST_NAME" "$SECONDS" "$*"; }
 fail() { echo "FAIL $TEST_NAME: $*" >&2; exit 1; }
 skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
@@ -112,3 +112,46 @@ JSON
 }
 # `netraid ARGS` in NODE.
 nr() { local node="$1"; shift; lab exec "$node" -- "$NETRAID" "$@"; }
+
+# The NBD path of a mirror, built from stock parts (nbdkit's file plugin with
+# every write forced to FUA, nbd-client) or from ours (nbdkit-netraid-plugin via
+# `netraid serve --direct`, `netraid attach`): MIRROR_PARTS=stock|netraid.
+MIRROR_PARTS="${MIRROR_PARTS:-stock}"
+parts_name() { [ "$MIRROR_PARTS" = netraid ] && echo "netraid serve + netraid attach" || echo "stock nbdkit file + nbd-client"; }
+# target_serve NODE TAG ALLOWED_ADDR: serve NODE's /dev/ubda as export TAG on port 10809.
+target_serve() {
+  local node="$1" tag="$2" allow="$3" addr
+  addr=$(lab addr "$node")
+  if [ "$MIRROR_PARTS" = netraid ]; then
+    on "$node" "$NETRAID" serve "$tag" --device /dev/ubda --listen "$addr" --port 10809 --allow "$allow" --direct > /dev/null
+  else
+    # FUA on every write: a buffered target loses acknowledged writes when it
+    # crashes, and md's bitmap cannot know (README, "Facts the lab established").
+    on "$node" nbdkit -i "$addr" -p 10809 -P /run/nbdkit.pid -e "$tag" --filter=fua file file=/dev/ubda fuamode=force
+  fi
+}
+target_stop() {
+  local node="$1" tag="$2"
+  if [ "$MIRROR_PARTS" = netraid ]; then
+    on "$node" "$NETRAID" serve --stop "$tag" > /dev/null
+  else
+    on "$node" sh -c 'kill "$(cat /run/nbdkit.pid)"'
+  fi
+}
+# source_attach NODE TARGET_NODE TAG /dev/nbdN
+source_attach() {
+  local node="$1" target="$2" tag="$3" dev="$4"
+  if [ "$MIRROR_PARTS" = netraid ]; then
+    on "$node" "$NETRAID" attach "$(lab addr "$target"):10809" "$tag" --device "$dev" --timeout 5 > /dev/null
+  else
+    on "$node" nbd-client "$(lab addr "$target")" 10809 "$dev" -N "$tag" -t 5 > /dev/null
+  fi
+}
+source_detach() {
+  local node="$1" dev="$2"
+  if [ "$MIRROR_PARTS" = netraid ]; then
+    on "$node" "$NETRAID" detach "$dev" > /dev/null
+  else
+    on "$node" nbd-client -d "$dev" > /dev/null
+  fi
+}

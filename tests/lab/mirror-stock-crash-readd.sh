@@ -1,5 +1,6 @@
 #!/bin/bash
-# Reference test with stock parts: the target crashes while the source writes.
+# Reference test: the target crashes while the source writes. NBD path stock
+# or ours (MIRROR_PARTS=netraid, see mirror-parts-crash-readd.sh).
 # md must fail the NBD leg and keep going; after the target boots and the leg
 # is re-added, md must copy only what its write-intent bitmap marks (a partial
 # recovery), and the legs must end byte-identical.
@@ -9,14 +10,10 @@ lab_up 2 --disks 256M
 N2=$(lab addr n2)
 CHUNK_KIB=1024
 
-# Every write forced to FUA: a target that acknowledges writes still sitting in
-# its page cache loses them when it crashes, and md's bitmap (cleared after
-# the write completed on both legs) then cannot know. Seen in this very test
-# with the plain file plugin: the first MiB written before the crash differed.
-serve() { on n2 nbdkit -i "$N2" -p 10809 -P /run/nbdkit.pid --filter=fua file file=/dev/ubda fuamode=force; }
-attach() { on n1 nbd-client "$N2" 10809 /dev/nbd0 -N "" -t 5 > /dev/null; }
+serve() { target_serve n2 crashtest "$(lab addr n1)"; }
+attach() { source_attach n1 n2 crashtest /dev/nbd0; }
 
-step "mirror n1:/dev/ubda + n2:/dev/ubda (stock nbdkit, nbd-client, mdadm), initial sync"
+step "mirror n1:/dev/ubda + n2:/dev/ubda ($(parts_name), mdadm), initial sync"
 serve
 attach
 on n1 mdadm --create /dev/md0 --run --metadata=1.2 --level=1 --raid-devices=2 \
@@ -48,7 +45,7 @@ step "n2 boots on the same disks; n1 reconnects and re-adds the leg"
 lab boot n2 > /dev/null
 serve
 on n1 mdadm /dev/md0 --remove failed 2> /dev/null
-on n1 nbd-client -d /dev/nbd0 > /dev/null
+source_detach n1 /dev/nbd0
 attach
 DIRTY=$(try_on n1 mdadm --examine-bitmap /dev/ubda | sed -n 's/.* \([0-9]*\) dirty.*/\1/p')
 [[ "$DIRTY" =~ ^[0-9]+$ ]] && [ "$DIRTY" -gt 0 ] || fail "expected dirty bitmap chunks on n1, mdadm -X shows '${DIRTY}'"

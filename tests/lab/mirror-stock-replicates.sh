@@ -1,16 +1,16 @@
 #!/bin/bash
-# Reference test with stock parts: nbdkit's file plugin on the target, stock
-# nbd-client and mdadm on the source. A 64 MiB pattern written through md must
-# read back intact and sit byte for byte on both legs.
+# Reference test: a RAID1 of a local disk and an NBD device, built by hand with
+# mdadm. The NBD path is stock (nbdkit file plugin, nbd-client) or ours
+# (MIRROR_PARTS=netraid, see mirror-parts-replicates.sh). A 64 MiB pattern
+# written through md must read back intact and sit byte for byte on both legs.
 . "$(dirname "$0")/lib.sh"
 
 lab_up 2 --disks 256M
 N2=$(lab addr n2)
 
-step "n2 serves its disk /dev/ubda with stock nbdkit (file plugin)"
-on n2 nbdkit -i "$N2" -p 10809 -P /run/nbdkit.pid file file=/dev/ubda
-step "n1 attaches it as /dev/nbd0 with stock nbd-client"
-on n1 nbd-client "$N2" 10809 /dev/nbd0 -N "" -t 5 > /dev/null
+step "n2 serves its disk /dev/ubda, n1 attaches it as /dev/nbd0 ($(parts_name))"
+target_serve n2 reftest "$(lab addr n1)"
+source_attach n1 n2 reftest /dev/nbd0
 step "n1 builds md0 = RAID1(local /dev/ubda, write-mostly /dev/nbd0) with an internal bitmap"
 on n1 mdadm --create /dev/md0 --run --metadata=1.2 --level=1 --raid-devices=2 \
   --bitmap=internal --bitmap-chunk=1M /dev/ubda --write-mostly /dev/nbd0 2> /dev/null
@@ -36,6 +36,6 @@ cmp -n $((64 << 20)) -i "$OFF2:0" "$(lab disk n2)" "$SHARED/pattern" ||
 
 step "tear down: stop md0, detach nbd0, stop nbdkit"
 on n1 mdadm --stop /dev/md0 2> /dev/null
-on n1 nbd-client -d /dev/nbd0 > /dev/null
-on n2 sh -c 'kill "$(cat /run/nbdkit.pid)"'
+source_detach n1 /dev/nbd0
+target_stop n2 reftest
 echo "PASS $TEST_NAME"
