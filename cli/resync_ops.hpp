@@ -1,0 +1,24 @@
+// Bringing every target of a mirror back into the array: the effects behind
+// `netraid resync`, `fullresync`, `pause`, `resume` and the monitor. Each pass
+// observes each leg, asks leg_plan what to do, does it, and repeats.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "mirror_ops.hpp"
+
+namespace netraid::ops {
+
+struct PassOptions {
+  std::optional<std::string> full_resync_host;  // fullresync this target ("*" = all)
+};
+
+// One pass over all targets of TAG on its source. Returns how many targets are
+// mirroring (in array, not faulty) afterwards. Never throws for one target's
+// trouble: it says what happened and goes on with the next.
+int resync_pass(Context& ctx, const config::MirrorConfig& mirror, const PassOptions& options = {});
+
+void pause(Context& ctx, const std::string& tag, const std::optional<std::string>& host);
+void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host);
+
+}  // namespace netraid::ops

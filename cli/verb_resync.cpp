@@ -1,0 +1,107 @@
+// Operator verbs over a mirror's targets: resync, fullresync, pause, resume, set.
+#include "cli_support.hpp"
+#include "netraid/mdadm/sysfs_attributes.hpp"
+#include "resync_ops.hpp"
+
+namespace {
+using namespace netraid;
+
+std::optional<std::string> optional_host(const cli::ParsedArgs& a, const char* verb) {
+  if (a.positional.empty() || a.positional.size() > 2)
+    throw cli::ArgsError(std::string(verb) + ": give TAG and optionally one HOST: netraid " + verb + " TAG [HOST]");
+  if (a.positional.size() == 2) return a.positional[1];
+  return std::nullopt;
+}
+
+int run_resync(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid resync TAG\n"
+                            "  Brings every target of TAG back into the mirror: reconnects lost targets and\n"
+                            "  re-adds them so md copies only what its write-intent bitmap marks; a target whose\n"
+                            "  disk the bitmap cannot describe (new, replaced) gets a full resync.\n"))
+    return cli::kOk;
+  return cli::run_verb("resync", [&] {
+    auto a = cli::parse_args("resync", args, {}, {});
+    if (a.positional.size() != 1) throw cli::ArgsError("resync: give exactly one TAG");
+    ops::Context ctx(settings::load());
+    auto m = ctx.store.load(a.positional[0]);
+    const int mirroring = ops::resync_pass(ctx, m);
+    const int targets = static_cast<int>(m.systems.size()) - 1;
+    std::printf("%s: %d of %d target(s) mirroring\n", m.tag.c_str(), mirroring, targets);
+    return mirroring == targets ? cli::kOk : cli::kFailed;
+  });
+}
+
+int run_fullresync(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid fullresync TAG [HOST]\n"
+                            "  Copies the whole disk to HOST (default: every target), whatever the bitmap says.\n"))
+    return cli::kOk;
+  return cli::run_verb("fullresync", [&] {
+    auto a = cli::parse_args("fullresync", args, {}, {});
+    auto host = optional_host(a, "fullresync");
+    ops::Context ctx(settings::load());
+    auto m = ctx.store.load(a.positional[0]);
+    if (host && (!m.find(*host) || *host == ctx.settings.node_name))
+      throw ops::UsageError(*host + " is not a target of mirror " + m.tag);
+    ops::resync_pass(ctx, m, {host ? *host : std::string("*")});
+    return cli::kOk;
+  });
+}
+
+int run_pause(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid pause TAG [HOST]\n"
+                            "  Stops replicating to HOST (default: every target). Writes are tracked in the bitmap;\n"
+                            "  'netraid resume' resyncs only what changed.\n"))
+    return cli::kOk;
+  return cli::run_verb("pause", [&] {
+    auto a = cli::parse_args("pause", args, {}, {});
+    auto host = optional_host(a, "pause");
+    ops::Context ctx(settings::load());
+    ops::pause(ctx, a.positional[0], host);
+    return cli::kOk;
+  });
+}
+
+int run_resume(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid resume TAG [HOST]\n"
+                            "  Resumes replication to HOST (default: every paused target) with a partial resync.\n"))
+    return cli::kOk;
+  return cli::run_verb("resume", [&] {
+    auto a = cli::parse_args("resume", args, {}, {});
+    auto host = optional_host(a, "resume");
+    ops::Context ctx(settings::load());
+    ops::resume(ctx, a.positional[0], host);
+    return cli::kOk;
+  });
+}
+
+int run_set(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid set TAG [--speed-limit KB/s] [--speed-limit-min KB/s]\n"
+                            "  Resync rate limits of the mirror's array (md's sync_speed_max / sync_speed_min;\n"
+                            "  DataKeeper's LKDR_SPEED_LIMIT and LKDR_SPEED_LIMIT_MIN). 0 = the system default.\n"))
+    return cli::kOk;
+  return cli::run_verb("set", [&] {
+    auto a = cli::parse_args("set", args, {"--speed-limit", "--speed-limit-min"}, {});
+    if (a.positional.size() != 1) throw cli::ArgsError("set: give exactly one TAG");
+    if (!a.has("--speed-limit") && !a.has("--speed-limit-min"))
+      throw cli::ArgsError("set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s");
+    ops::Context ctx(settings::load());
+    auto m = ctx.store.load(a.positional[0]);
+    if (!ops::md_active(m.md_device)) throw ops::OpError("mirror " + m.tag + " is not in service on this system");
+    mdadm::MdSysfs md(ops::md_name(m.md_device));
+    for (const auto& [option, attribute] : {std::pair{"--speed-limit", "sync_speed_max"},
+                                            std::pair{"--speed-limit-min", "sync_speed_min"}}) {
+      if (!a.has(option)) continue;
+      auto kbs = cli::parse_number(option, a.values[option], 0, 100'000'000);
+      md.write(attribute, kbs == 0 ? std::string("system") : std::to_string(kbs));
+      std::printf("%s: %s = %s\n", m.tag.c_str(), attribute, md.read(attribute).c_str());
+    }
+    return cli::kOk;
+  });
+}
+}  // namespace
+
+NETRAID_VERB("resync", "reconnect and resync every target of a mirror (partial through the bitmap)", run_resync);
+NETRAID_VERB("fullresync", "copy the whole disk to a target (or all)", run_fullresync);
+NETRAID_VERB("pause", "stop replicating to a target; writes are tracked in the bitmap", run_pause);
+NETRAID_VERB("resume", "resume replication with a partial resync", run_resume);
+NETRAID_VERB("set", "set resync speed limits of a mirror", run_set);

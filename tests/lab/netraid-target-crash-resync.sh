@@ -1,0 +1,95 @@
+#!/bin/bash
+# Automatic resync by `netraid monitor`, no operator: the target crashes while
+# the source writes into its file system; the file system keeps working and
+# status says Out of Sync; when the target boots, the monitor reconnects it and
+# md copies only the chunks its bitmap marks. Then the target's disk is
+# replaced by a blank one: the monitor picks a full resync by itself.
+. "$(dirname "$0")/lib.sh"
+
+lab_up 2 --disks 256M
+netraid_lab_setup
+CHUNK_KIB=64
+
+step "mirror datarep: n1 -> n2, ext4 on /mnt, initial sync"
+nr n1 create datarep --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+nr n1 extend datarep --target n2 > /dev/null || fail "extend failed"
+nr n1 wait datarep --timeout 300 > /dev/null || fail "initial sync did not finish"
+NBD=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\(\/dev\/nbd[0-9]*\)".*/\1/p')
+[ -n "$NBD" ] || fail "no NBD leg recorded for n2"
+make_pattern "$SHARED/base" 40
+on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
+
+step "netraid monitor runs on n1"
+on n1 sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+# Let md clear the bits of the replicated writes (daemon_sleep 5 s).
+sleep 7
+
+step "n2 crashes while n1 writes 16 MiB of files"
+make_pattern "$SHARED/during" 16
+lab exec n1 -- sh -c 'for i in $(seq 1 16); do
+    dd if="$1" of=/mnt/during.$i bs=1M skip=$((i - 1)) count=1 conv=fsync status=none || exit 1
+    sleep 0.2
+  done' sh "$SHARED/during" &
+WRITER=$!
+sleep 1
+lab crash n2 > /dev/null
+wait $WRITER || fail "writing into the replicated file system failed while the target was down"
+step "status says Out of Sync while n2 is down"
+STATUS=$(nr n1 status datarep); RC=$?
+echo "$STATUS" | sed 's/^/    /'
+[ $RC = 1 ] || fail "expected status exit 1 (degraded) while n2 is down, got $RC"
+echo "$STATUS" | grep -q "n2 .*Out of Sync" || fail "status does not show n2 Out of Sync"
+
+DIRTY=$(try_on n1 mdadm --examine-bitmap /dev/ubda | sed -n 's/.* \([0-9]*\) dirty.*/\1/p')
+[[ "$DIRTY" =~ ^[0-9]+$ ]] && [ "$DIRTY" -gt 0 ] || fail "expected dirty bitmap chunks on n1, got '$DIRTY'"
+BEFORE=$(bytes_written n1 "${NBD#/dev/}")
+
+step "n2 boots: the monitor reconnects it and resyncs partially"
+lab boot n2 > /dev/null
+wait_in_sync() {
+  local deadline=$((SECONDS + $1))
+  until nr n1 status datarep > /dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { try_on n1 tail -n 20 /var/log/netraid/monitor.log; fail "$2"; }
+    sleep 1
+  done
+}
+wait_in_sync 120 "the monitor did not bring n2 back in sync within 120 s"
+NBD_NOW=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\(\/dev\/nbd[0-9]*\)".*/\1/p')
+[ "$NBD_NOW" = "$NBD" ] || fail "n2 came back as $NBD_NOW instead of $NBD"
+RESYNCED=$(( $(bytes_written n1 "${NBD#/dev/}") - BEFORE ))
+DIRTY_BYTES=$((DIRTY * CHUNK_KIB * 1024))
+DISK=$(array_size_bytes n1)
+echo "    dirty: $DIRTY chunks x $CHUNK_KIB KiB = $DIRTY_BYTES bytes; resynced to n2: $RESYNCED bytes; disk: $DISK bytes"
+try_on n1 grep "re-add" /var/log/netraid/monitor.log | sed 's/^/    /'
+try_on n1 grep -q "re-add (partial resync)" /var/log/netraid/monitor.log || fail "the monitor did not choose a partial re-add"
+[ "$RESYNCED" -gt 0 ] || fail "nothing was resynced to n2"
+[ "$RESYNCED" -le $((DIRTY_BYTES * 11 / 10)) ] || fail "resynced $RESYNCED bytes, more than 1.1 x the $DIRTY_BYTES dirty bytes"
+
+step "files intact, legs byte-identical"
+( cd "$SHARED" && md5sum base > sums )
+on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums" && for i in $(seq 1 16); do cat during.$i; done | cmp - "$1/during"' sh "$SHARED" ||
+  fail "files in the replicated file system are not what was written"
+on n1 sync
+on n1 sh -c 'echo 1 > /proc/sys/vm/drop_caches; sync'
+on n2 sync
+compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
+  "$(lab disk n2)" "$(data_offset_bytes n1 "$NBD")" "$DISK" "after the automatic partial resync"
+
+step "n2's disk is replaced by a blank one: the monitor chooses a full resync"
+lab crash n2 > /dev/null
+IMG=$(lab disk n2)
+rm -f "$IMG" && truncate -s 256M "$IMG"
+sleep 8  # md notices the dead link (NBD timeout) and fails the leg
+BEFORE=$(bytes_written n1 "${NBD#/dev/}")
+lab boot n2 > /dev/null
+wait_in_sync 180 "the monitor did not resync the blank disk within 180 s"
+RESYNCED=$(( $(bytes_written n1 "${NBD#/dev/}") - BEFORE ))
+echo "    resynced to the blank disk: $RESYNCED bytes of $DISK"
+try_on n1 grep -q "add (full resync)" /var/log/netraid/monitor.log || fail "the monitor did not choose a full resync"
+[ "$RESYNCED" -ge "$DISK" ] || fail "a full resync wrote only $RESYNCED of $DISK bytes"
+on n1 sync
+on n2 sync
+compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
+  "$(lab disk n2)" "$(data_offset_bytes n1 "$NBD")" "$DISK" "after the automatic full resync"
+on n1 sh -c 'kill "$(cat /run/netraid/monitor.pid)"'
+echo "PASS $TEST_NAME"
