@@ -1,0 +1,69 @@
+#!/bin/bash
+# The operator's verbs on a running mirror: the speed limit changes the rate md
+# resyncs at, fullresync copies the whole disk, pause tracks writes in the
+# bitmap (status Paused) and resume copies only those.
+. "$(dirname "$0")/lib.sh"
+
+lab_up 2 --disks 256M
+netraid_lab_setup
+CHUNK_KIB=64
+
+step "raw mirror datarep n1 -> n2, initial sync"
+nr n1 create datarep --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+nr n1 extend datarep --target n2 > /dev/null || fail "extend failed"
+nr n1 wait datarep --timeout 300 > /dev/null || fail "initial sync did not finish"
+NBD=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\/dev\/\(nbd[0-9]*\)".*/\1/p')
+DISK=$(array_size_bytes n1)
+
+# Resync progress in KiB over 3 s, from md's sync_completed (sectors).
+rate_kib_s() {
+  local a b
+  a=$(try_on n1 cat /sys/block/md0/md/sync_completed | cut -d' ' -f1)
+  sleep 3
+  b=$(try_on n1 cat /sys/block/md0/md/sync_completed | cut -d' ' -f1)
+  [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]] || fail "no resync running (sync_completed '$a' then '$b')"
+  echo $(((b - a) / 2 / 3))
+}
+
+step "speed limit 4000 KB/s: a full resync runs at about that rate"
+nr n1 set datarep --speed-limit 4000 --speed-limit-min 1000 || fail "set failed"
+[ "$(try_on n1 cat /sys/block/md0/md/sync_speed_max)" = "4000 (local)" ] || fail "sync_speed_max is not 4000"
+BEFORE=$(bytes_written n1 "$NBD")
+nr n1 fullresync datarep n2 > /dev/null || fail "fullresync failed"
+SLOW=$(rate_kib_s)
+echo "    rate with --speed-limit 4000: $SLOW KiB/s"
+[ "$SLOW" -le 6000 ] || fail "resync ran at $SLOW KiB/s with a 4000 KB/s limit"
+step "speed limit lifted: the rest of the same resync runs faster"
+nr n1 set datarep --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set 0 failed"
+LEFT=$(try_on n1 cat /sys/block/md0/md/sync_completed | awk '{print ($3 - $1) / 2}')
+T0=$(date +%s%N)
+nr n1 wait datarep --timeout 300 > /dev/null || fail "the full resync did not finish"
+MS=$((($(date +%s%N) - T0) / 1000000))
+FAST=$((LEFT * 1000 / (MS > 0 ? MS : 1)))
+echo "    rate without limit: $FAST KiB/s ($LEFT KiB in $MS ms, including the wait's polling)"
+[ "$FAST" -gt $((SLOW * 3)) ] || fail "lifting the limit did not speed the resync up ($SLOW -> $FAST KiB/s)"
+FULL=$(( $(bytes_written n1 "$NBD") - BEFORE ))
+echo "    fullresync wrote $FULL bytes to n2 (array: $DISK bytes)"
+[ "$FULL" -ge "$DISK" ] || fail "fullresync copied $FULL bytes, less than the $DISK-byte array"
+
+step "pause: status shows Paused, writes go to n1 only and are tracked"
+sleep 6  # bits of the full resync are cleared
+nr n1 pause datarep > /dev/null || fail "pause failed"
+STATUS=$(nr n1 status datarep)
+echo "$STATUS" | grep -q "n2 .*Paused" || fail "status does not show n2 Paused: $STATUS"
+make_pattern "$SHARED/p" 8
+on n1 dd if="$SHARED/p" of=/dev/md0 bs=1M seek=32 oflag=direct status=none
+DIRTY=$(try_on n1 mdadm --examine-bitmap /dev/ubda | sed -n 's/.* \([0-9]*\) dirty.*/\1/p')
+BEFORE=$(bytes_written n1 "$NBD")
+step "resume: only the tracked chunks are copied"
+nr n1 resume datarep > /dev/null || fail "resume failed"
+nr n1 wait datarep --timeout 120 > /dev/null || fail "resync after resume did not finish"
+RESYNCED=$(( $(bytes_written n1 "$NBD") - BEFORE ))
+echo "    dirty: $DIRTY chunks x $CHUNK_KIB KiB; resynced: $RESYNCED bytes"
+[ "$RESYNCED" -gt 0 ] && [ "$RESYNCED" -le $((DIRTY * CHUNK_KIB * 1024 * 11 / 10)) ] ||
+  fail "resume resynced $RESYNCED bytes for $DIRTY dirty chunks"
+on n1 sync
+on n2 sync
+compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
+  "$(lab disk n2)" "$(data_offset_bytes n1 "/dev/$NBD")" "$DISK" "after pause, writes and resume"
+echo "PASS $TEST_NAME"
