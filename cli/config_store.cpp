@@ -109,7 +109,8 @@ std::optional<MirrorConfig> Store::find(const std::string& tag) const {
 MirrorConfig Store::load(const std::string& tag) const {
   if (auto e = validate_tag(tag); !e.empty()) throw std::invalid_argument(e);
   auto m = find(tag);
-  if (!m) throw std::runtime_error("no mirror " + tag + " on this system: see 'netraid status' for the mirrors here");
+  // An unknown tag is a bad argument (the verbs exit 2), not a failed operation.
+  if (!m) throw std::invalid_argument("no mirror " + tag + " on this system: see 'netraid status' for the mirrors here");
   return *m;
 }
 

@@ -17,7 +17,7 @@ class Store {
   // All mirrors; a file that does not parse is an error naming it (never skipped).
   std::vector<MirrorConfig> list() const;
   std::optional<MirrorConfig> find(const std::string& tag) const;
-  // Throws std::runtime_error "no mirror TAG: ..." when absent.
+  // Throws std::invalid_argument "no mirror TAG ..." when absent (a bad argument: exit 2).
   MirrorConfig load(const std::string& tag) const;
   void save(const MirrorConfig& mirror) const;
   void remove(const std::string& tag) const;

@@ -6,8 +6,22 @@
 
 namespace {
 
+const char* kNodeInfoUsage =
+    "usage: netraid node-info [--json]\n"
+    "  Prints this system's name (node_name of netraid.json, else the hostname), its first\n"
+    "  IPv4 address and netraid's version. extend runs it on a target through remote exec.\n";
+const char* kImportUsage =
+    "usage: netraid config-import JSON\n"
+    "  Stores the mirror configuration JSON (one argument) as TAG.json in the config directory\n"
+    "  (/etc/netraid) after validating it. extend runs it on each new target through remote exec.\n";
+const char* kForgetUsage =
+    "usage: netraid config-forget TAG\n"
+    "  Removes TAG.json from the config directory (/etc/netraid), nothing else. unextend and\n"
+    "  delete run it on a target.\n";
+
 int run_node_info(std::span<const std::string> args) {
   using namespace netraid;
+  if (cli::wants_help(args, kNodeInfoUsage)) return cli::kOk;
   return cli::run_verb("node-info", [&] {
     auto a = cli::parse_args("node-info", args, {}, {"--json"});
     auto s = settings::load();
@@ -24,6 +38,7 @@ int run_node_info(std::span<const std::string> args) {
 
 int run_config_import(std::span<const std::string> args) {
   using namespace netraid;
+  if (cli::wants_help(args, kImportUsage)) return cli::kOk;
   return cli::run_verb("config-import", [&] {
     auto a = cli::parse_args("config-import", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("config-import: give the mirror's JSON document as one argument");
@@ -35,6 +50,7 @@ int run_config_import(std::span<const std::string> args) {
 
 int run_config_forget(std::span<const std::string> args) {
   using namespace netraid;
+  if (cli::wants_help(args, kForgetUsage)) return cli::kOk;
   return cli::run_verb("config-forget", [&] {
     auto a = cli::parse_args("config-forget", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("config-forget: give the TAG");
