@@ -8,8 +8,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 
+#include "failover_ops.hpp"  // issue 7: failover flags hooks
+#include "leg_attach.hpp"
 #include "local_device.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
 #include "netraid/mdadm/mdadm_runner.hpp"
@@ -53,15 +54,6 @@ std::string free_md_device() {
     if (!fs::exists("/sys/block/" + name + "/md")) return "/dev/" + name;
   }
   throw OpError("no free md device (md0..md127 are all in use): stop an unused array first");
-}
-
-// The last /dev/nbdN that our attach verb printed.
-std::string nbd_device_in(const std::string& text) {
-  static const std::regex nbd(R"((/dev/nbd[0-9]+))");
-  std::string found;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), nbd); it != std::sregex_iterator(); ++it)
-    found = (*it)[1];
-  return found;
 }
 
 }  // namespace
@@ -166,6 +158,7 @@ void create(Context& ctx, const CreateRequest& req) {
   MirrorConfig m;
   m.tag = req.tag;
   m.bitmap_chunk_kib = req.chunk_kib;
+  m.grace_seconds = req.grace_seconds;
   m.mount_dir = req.mount_dir;
   m.fstype = req.mount_dir.empty() ? "" : req.fstype;
   const std::string address = req.address.empty() ? first_global_ipv4() : req.address;
@@ -197,6 +190,8 @@ void create(Context& ctx, const CreateRequest& req) {
   ctx.run_checked(argv);
   ctx.store.save(m);
   save_legs(ctx, m.tag, {});
+  // issue 7: this system is the source of a new mirror (last_owner, source, first generation).
+  failover::on_created(ctx, m.tag);
 
   if (!m.mount_dir.empty()) {
     ctx.say("making an " + m.fstype + " file system on " + m.md_device + " and mounting it on " + m.mount_dir);
@@ -283,9 +278,7 @@ void extend(Context& ctx, const ExtendRequest& req) {
 
   auto stop_remote = [&] { ctx.run_remote(req.target, {"serve", "--stop", m.tag}); };
   ctx.say("attaching " + target.address + ":" + std::to_string(target.port) + " as a kernel NBD device");
-  std::vector<std::string> attach{"attach", target.address + ":" + std::to_string(target.port), m.tag};
-  if (needed > 0) attach.insert(attach.end(), {"--size", std::to_string(needed)});
-  auto attached = ctx.run_self(attach);
+  auto attached = ctx.run_self(attach_args(grown, target, "", needed));
   const std::string nbd = nbd_device_in(attached.out);
   if (attached.exit_code != 0 || nbd.empty()) {
     stop_remote();
@@ -315,12 +308,15 @@ void extend(Context& ctx, const ExtendRequest& req) {
     stop_remote();
     throw;
   }
+  start_link_watch(ctx, grown, node.name, nbd);
   auto legs = load_legs(ctx, m.tag);
   legs[node.name] = nbd;
   save_legs(ctx, m.tag, legs);
   ctx.store.save(grown);
   // The target keeps the same configuration, for the day it takes over.
   ctx.run_remote(req.target, {"config-import", config::render(grown)});
+  // issue 7: record the new target as resyncing, here and on the target.
+  failover::on_extended(ctx, grown, node.name);
   ctx.say("mirror " + m.tag + " extended to " + node.name + " (" + nbd + "); follow the sync with 'netraid wait " +
           m.tag + "'");
 }
@@ -384,6 +380,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
   std::error_code ec;
   fs::remove(ctx.settings.run_dir + "/" + tag + ".legs.json", ec);
   ctx.store.remove(tag);
+  failover::on_deleted(ctx, tag);  // issue 7: clear this system's failover flags of TAG
   ctx.say("mirror " + tag + " deleted (the data stays on the devices)");
 }
 

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "failover_ops.hpp"  // issue 7: failover flags hooks
+#include "leg_attach.hpp"
 #include "leg_plan.hpp"
 #include "local_device.hpp"
 #include "netraid/mdadm/member_device.hpp"
@@ -112,26 +114,27 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
                   first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
           break;
         }
-        std::vector<std::string> attach{"attach", t.address + ":" + std::to_string(t.port), m.tag};
-        if (!leg.nbd.empty()) attach.insert(attach.end(), {"--device", leg.nbd});
-        if (needed > 0) attach.insert(attach.end(), {"--size", std::to_string(needed)});
-        auto r = ctx.run_self(attach);
-        if (r.exit_code != 0 && !leg.nbd.empty()) {
-          // The old index may be taken meanwhile: let the kernel pick one.
-          attach.erase(attach.begin() + 3, attach.begin() + 5);
-          r = ctx.run_self(attach);
-        }
-        std::string dev;
-        for (auto pos = r.out.find("/dev/nbd"); pos != std::string::npos; pos = r.out.find("/dev/nbd", pos + 1))
-          dev = r.out.substr(pos, r.out.find_first_of(" \n", pos) - pos);
+        auto r = ctx.run_self(attach_args(m, t, leg.nbd, needed));
+        // The old index may be taken meanwhile: let the kernel pick one.
+        if (r.exit_code != 0 && !leg.nbd.empty()) r = ctx.run_self(attach_args(m, t, "", needed));
+        const std::string dev = nbd_device_in(r.out);
         if (r.exit_code != 0 || dev.empty()) {
           ctx.say(m.tag + ": " + t.host + ": cannot attach (" + first_line(r.err) + "): stays Out of Sync");
           break;
         }
         leg.nbd = dev;
+        start_link_watch(ctx, m, t.host, dev);
         attached[t.host] = dev;
         save_legs(ctx, m.tag, attached);
       } else if (plan.action == LegAction::kReAddPartial) {
+        // issue 7: decide from the generations and merge the target's own
+        // dirty chunks (a returning old source) before md re-adds it.
+        const auto pre = failover::before_re_add(ctx, m, t.host, leg.nbd);
+        if (pre == failover::ReAdd::Skip) break;
+        if (pre == failover::ReAdd::Full) {
+          full = true;
+          continue;
+        }
         auto r = ctx.run({"mdadm", md, "--re-add", leg.nbd});
         if (r.exit_code != 0) {
           ctx.say(m.tag + ": " + t.host + ": md refused the re-add (" + first_line(r.err) + ")");
@@ -140,6 +143,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         }
         mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
       } else if (plan.action == LegAction::kAddFull) {
+        failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
         ctx.run({"mdadm", "--zero-superblock", "--force", leg.nbd});
         ctx.run_checked({"mdadm", md, "--add", leg.nbd});
         mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
@@ -147,6 +151,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
       }
     }
   }
+  failover::after_pass(ctx, m);  // issue 7: record/tell each target's sync state
   return mirroring;
 }
 

@@ -1,0 +1,46 @@
+// Failover on one system (issue 7): the effects around the pure decisions
+// flags::decide_service / flags::decide_resync. restore / remove / quickcheck
+// / force are the verbs LifeKeeper's scripts call; the on_* hooks keep the
+// flags current from mirror_ops (create, extend, delete) and resync_ops
+// (each pass, each re-add). Failures are OpError (one line, exit code).
+#pragma once
+#include <string>
+
+#include "mirror_ops.hpp"
+#include "netraid/flags/service_decision.hpp"
+
+namespace netraid::failover {
+
+// Bring TAG in service on this system (restore is idempotent). Returns the
+// action taken; a refusal is an OpError (exit 1) whose text is the reason.
+flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool force);
+// Take TAG out of service here: unmount, stop md, detach NBD legs; clears
+// TAG_last_owner (released cleanly: a target may take over by switchover).
+// filesystem_only: unmount only (the file system resource above the mirror).
+void remove(ops::Context& ctx, const std::string& tag, bool filesystem_only = false);
+// Side-effect free health check; returns "" when healthy, else the problem.
+// check_filesystem: also require the file system mounted where configured.
+std::string quickcheck(const ops::Context& ctx, const std::string& tag, bool check_filesystem = true);
+
+// This system's report for `netraid flags-report` (JSON).
+std::string local_report(const ops::Context& ctx, const std::string& tag);
+// `netraid flags-set` on a target, run by its source: clears last_owner,
+// records the source, its sync state and (when in sync) its generation.
+void set_target_flags(const ops::Context& ctx, const std::string& tag, const std::string& source,
+                      flags::SyncState state, const std::string& generation_arg);
+
+// Hooks.
+void on_created(const ops::Context& ctx, const std::string& tag);
+void on_extended(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
+void on_deleted(const ops::Context& ctx, const std::string& tag);
+enum class ReAdd { Partial, Full, Skip };
+// Before `mdadm --re-add` of a returning target: decide (decide_resync) and,
+// when the target may hold writes the source never saw, merge its bitmap.
+ReAdd before_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                    const std::string& nbd);
+// Before a full add: tell the target it is being resynced from here.
+void before_add_full(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
+// After a pass: record each target's state and tell the ones that changed.
+void after_pass(const ops::Context& ctx, const config::MirrorConfig& m);
+
+}  // namespace netraid::failover

@@ -1,0 +1,39 @@
+// Pure pieces of failover (issue 7): how a peer's flags and leg travel as
+// JSON (`netraid flags-report`), how the source classifies each target's leg
+// from md's sysfs, and when it must tell a target its new state. No effects:
+// failover_ops.cpp does the I/O, tests/failover/ the tables.
+#pragma once
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "netraid/flags/service_decision.hpp"
+
+namespace netraid::failover {
+
+// A peer's answer to `netraid flags-report TAG`.
+std::string render_report(const flags::PeerReport& report);
+// Throws std::invalid_argument (one line) when `json_text` is not a report.
+flags::PeerReport parse_report(const std::string& node, const std::string& json_text);
+
+// The target's state as the source sees it: member of the array and not
+// faulty, with md's "in_sync" in dev-X/state = InSync; member being rebuilt =
+// Resyncing; anything else (absent, faulty, paused out) = OutOfSync.
+flags::SyncState observed_target_state(bool in_array, bool faulty, const std::string& md_member_state);
+
+// What the source tells a target after a pass, given what it last recorded
+// (`recorded`, absent when never) and what it sees now.
+struct TargetUpdate {
+  bool record = false;      // write TAG_targets on the source
+  bool tell_target = false; // run `flags-set` on the target (it is reachable)
+  bool give_generation = false;  // the target now holds the source's generation
+};
+TargetUpdate plan_target_update(std::optional<flags::SyncState> recorded, flags::SyncState now);
+
+// "HEX,HEX,..." (current first, then history) <-> Generation. Throws
+// std::invalid_argument on anything else.
+std::string generation_to_arg(const flags::Generation& g);
+flags::Generation generation_from_arg(const std::string& text);
+
+}  // namespace netraid::failover

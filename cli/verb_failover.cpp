@@ -1,0 +1,123 @@
+// Failover verbs (issue 7): restore, remove, quickcheck, force — what the
+// LifeKeeper scripts in scripts/netraid/ call — and the two verbs systems
+// of a mirror run on each other: flags-report and flags-set.
+#include "cli_support.hpp"
+#include "failover_ops.hpp"
+#include "failover_plan.hpp"
+#include "netraid/flags/flag_error.hpp"
+
+namespace {
+using namespace netraid;
+
+std::string one_tag(const cli::ParsedArgs& a, const char* verb) {
+  if (a.positional.size() != 1)
+    throw cli::ArgsError(std::string(verb) + ": give exactly one TAG: netraid " + verb + " TAG");
+  return a.positional[0];
+}
+
+int run_restore(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid restore TAG [--force]\n"
+                            "  Brings TAG in service on this system if its flags and the reachable systems allow it\n"
+                            "  (docs/failover.md): assembles the local leg alone, mounts, then reconnects and\n"
+                            "  resyncs the targets. Already in service: success. Refused: one line why, exit 1.\n"))
+    return cli::kOk;
+  return cli::run_verb("restore", [&] {
+    auto a = cli::parse_args("restore", args, {}, {"--force"});
+    ops::Context ctx(settings::load());
+    const auto action = failover::restore(ctx, one_tag(a, "restore"), a.has("--force"));
+    std::printf("netraid: restore: %s\n", std::string(flags::to_string(action)).c_str());
+    return cli::kOk;
+  });
+}
+
+int run_force(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid force TAG --yes\n"
+                            "  Force Mirror Online: deletes TAG_data_corrupt and brings TAG in service on this\n"
+                            "  system with the data it holds; other systems' newer writes are discarded.\n"))
+    return cli::kOk;
+  return cli::run_verb("force", [&] {
+    auto a = cli::parse_args("force", args, {}, {"--yes"});
+    const auto tag = one_tag(a, "force");
+    if (!a.has("--yes"))
+      throw ops::UsageError("WARNING: force brings " + tag +
+                            " in service HERE with this system's data and DISCARDS writes only other systems "
+                            "hold; check TAG_last_owner on every system, then run 'netraid force " + tag +
+                            " --yes'");
+    ops::Context ctx(settings::load());
+    const auto action = failover::restore(ctx, tag, true);
+    std::printf("netraid: force: %s\n", std::string(flags::to_string(action)).c_str());
+    return cli::kOk;
+  });
+}
+
+int run_remove(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid remove TAG [--filesystem-only]\n"
+                            "  Takes TAG out of service on this system: unmounts, stops the array, detaches the\n"
+                            "  targets' NBD devices, clears TAG_last_owner. The data stays on every disk.\n"
+                            "  --filesystem-only: only unmount (the file system resource above the mirror).\n"))
+    return cli::kOk;
+  return cli::run_verb("remove", [&] {
+    auto a = cli::parse_args("remove", args, {}, {"--filesystem-only"});
+    ops::Context ctx(settings::load());
+    failover::remove(ctx, one_tag(a, "remove"), a.has("--filesystem-only"));
+    return cli::kOk;
+  });
+}
+
+int run_quickcheck(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid quickcheck TAG [--no-filesystem]\n"
+                            "  Fast, side-effect free: exit 0 when TAG is in service and healthy on this system,\n"
+                            "  else exit 1 and one line saying what is wrong.\n"))
+    return cli::kOk;
+  return cli::run_verb("quickcheck", [&] {
+    auto a = cli::parse_args("quickcheck", args, {}, {"--no-filesystem"});
+    ops::Context ctx(settings::load());
+    const auto problem = failover::quickcheck(ctx, one_tag(a, "quickcheck"), !a.has("--no-filesystem"));
+    if (problem.empty()) return cli::kOk;
+    std::fprintf(stderr, "netraid: quickcheck: %s\n", problem.c_str());
+    return cli::kFailed;
+  });
+}
+
+int run_flags_report(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid flags-report TAG\n"
+                            "  This system's failover flags and leg of TAG as JSON (run by other systems).\n"))
+    return cli::kOk;
+  return cli::run_verb("flags-report", [&] {
+    auto a = cli::parse_args("flags-report", args, {}, {});
+    ops::Context ctx(settings::load());
+    std::printf("%s", failover::local_report(ctx, one_tag(a, "flags-report")).c_str());
+    return cli::kOk;
+  });
+}
+
+int run_flags_set(std::span<const std::string> args) {
+  if (cli::wants_help(args, "usage: netraid flags-set TAG --source NODE --sync-state in_sync|resyncing|out_of_sync\n"
+                            "                         [--generation HEX[,HEX...]]\n"
+                            "  Run by TAG's source on a target: records the target's state as the source sees it.\n"))
+    return cli::kOk;
+  return cli::run_verb("flags-set", [&] {
+    auto a = cli::parse_args("flags-set", args, {"--source", "--sync-state", "--generation"}, {});
+    const auto tag = one_tag(a, "flags-set");
+    if (!a.values.count("--source") || !a.values.count("--sync-state"))
+      throw cli::ArgsError("flags-set: give --source NODE and --sync-state STATE");
+    flags::SyncState state;
+    try {
+      state = flags::parse_sync_state(a.values.at("--sync-state") + "\n");
+    } catch (const flags::FlagError&) {
+      throw cli::ArgsError("flags-set: --sync-state '" + a.values.at("--sync-state") +
+                           "' is not in_sync, resyncing or out_of_sync");
+    }
+    ops::Context ctx(settings::load());
+    failover::set_target_flags(ctx, tag, a.values.at("--source"), state, a.value_or("--generation", ""));
+    return cli::kOk;
+  });
+}
+}  // namespace
+
+NETRAID_VERB("restore", "bring a mirror in service on this system (failover; LifeKeeper restore)", run_restore);
+NETRAID_VERB("remove", "take a mirror out of service on this system (LifeKeeper remove)", run_remove);
+NETRAID_VERB("quickcheck", "is the mirror in service and healthy here? (LifeKeeper quickCheck)", run_quickcheck);
+NETRAID_VERB("force", "Force Mirror Online: clear data_corrupt and bring the mirror in service here", run_force);
+NETRAID_VERB("flags-report", "this system's failover flags of a mirror as JSON (used by other systems)", run_flags_report);
+NETRAID_VERB("flags-set", "record a target's state as its source sees it (run by the source)", run_flags_set);
