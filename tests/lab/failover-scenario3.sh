@@ -1,0 +1,91 @@
+#!/bin/bash
+# DataKeeper Scenario 3: both systems die; the old source boots first and
+# cannot reach its target, which may have taken over meanwhile. Restore is
+# refused and TAG_data_corrupt set; only Force Mirror Online (with
+# confirmation) brings it in service, and the flag is gone. When the target
+# returns it is resynced partially from the forced source.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/failover/driver.sh"
+
+lab_up 2 --disks 256M
+netraid_lab_setup
+CM_NODES="n1 n2"
+
+step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 32 MiB of files with checksums"
+nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
+wait_synced n1
+make_pattern "$SHARED/base" 32
+on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum base > sums.base )
+G1=$(generation_of n1)
+expect_flag n2 sync_state in_sync
+sleep 7
+
+step "both die"
+lab crash n1 > /dev/null
+lab crash n2 > /dev/null
+
+step "n1 boots alone: restore refused, TAG_data_corrupt set"
+lab boot n1 > /dev/null
+cm_failover n2
+[ "$CM_NODE" = n1 ] || fail "cluster manager chose $CM_NODE"
+[ "$CM_RC" = 1 ] || fail "restore on n1 exited $CM_RC, expected 1 (refused)"
+echo "$CM_OUT" | grep -q "cannot reach n2" || fail "restore did not say it cannot reach n2"
+flag n1 data_corrupt > /dev/null || fail "TAG_data_corrupt was not set on n1"
+echo "    n1: ${TAG}_data_corrupt set"
+expect_flag n1 last_owner n1
+try_on n1 test -e /sys/block/md0/md/array_state && fail "n1 assembled md0 although restore was refused"
+OUT=$(nr n1 restore $TAG 2>&1) && fail "a second restore on n1 succeeded with data_corrupt set"
+echo "    $OUT"
+echo "$OUT" | grep -q "${TAG}_data_corrupt is set" || fail "second refusal does not name data_corrupt"
+nr n1 quickcheck $TAG 2> /dev/null && fail "quickcheck says healthy while not in service"
+
+step "force without confirmation: a loud refusal, nothing changed"
+OUT=$(nr n1 force $TAG 2>&1); RC=$?
+echo "    $OUT"
+[ $RC = 2 ] || fail "force without --yes exited $RC, expected 2"
+echo "$OUT" | grep -q "WARNING" || fail "force without --yes gave no warning"
+OUT=$(try_on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force 2>&1); RC=$?
+[ $RC != 0 ] || fail "mirror_action force without --yes succeeded"
+flag n1 data_corrupt > /dev/null || fail "TAG_data_corrupt vanished without confirmation"
+try_on n1 test -e /sys/block/md0/md/array_state && fail "md0 came up without confirmation"
+
+step "mirror_action $TAG force --yes: in service on n1, flag gone"
+on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force --yes | sed 's/^/    /'
+expect_no_flag n1 data_corrupt
+expect_flag n1 last_owner n1
+[ "$(flag n1 generation | sed -n 's/^history //p' | cut -d' ' -f1)" = "$G1" ] || fail "force did not start a new generation"
+on n1 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG
+on n1 "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
+on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "files on n1 are not what was written"
+make_pattern "$SHARED/after" 6
+on n1 sh -c 'cp "$1/after" /mnt/after && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum after > sums.after )
+
+step "n2 returns: it refuses restore, n1 resyncs it partially"
+lab boot n2 > /dev/null
+OUT=$(nr n2 restore $TAG 2>&1) && fail "restore on n2 succeeded while n1 has $TAG in service"
+echo "    $OUT"
+N1_DIRTY=$(dirty_chunks n1 /dev/ubda)
+nr n1 resync $TAG > "$SHARED/resync.log" 2>&1
+sed 's/^/    /' "$SHARED/resync.log"
+grep -q "re-add (partial resync)" "$SHARED/resync.log" || fail "n1 did not choose a partial re-add for n2"
+NBD=$(nbd_of n1 n2)
+nr n1 wait $TAG --timeout 300 > /dev/null || fail "resync of n2 did not finish"
+RESYNCED=$(bytes_written n1 "${NBD#/dev/}")
+CHUNK=$((CHUNK_KIB * 1024))
+DISK=$(array_size_bytes n1)
+echo "    resynced to n2: $RESYNCED bytes; n1's dirty chunks: $N1_DIRTY ($((N1_DIRTY * CHUNK)) bytes); disk $DISK"
+[ "$RESYNCED" -ge $((6 << 20)) ] || fail "resynced $RESYNCED bytes, less than the 6 MiB written since force"
+[ "$RESYNCED" -lt $((DISK / 4)) ] || fail "resynced $RESYNCED of $DISK bytes: not a partial resync"
+nr n1 resync $TAG > /dev/null || fail "resync pass on n1 failed"
+expect_flag n1 targets "n2 in_sync"
+expect_flag n2 sync_state in_sync
+[ "$(generation_of n2)" = "$(generation_of n1)" ] || fail "n2 did not take n1's generation"
+
+step "files intact on n1, legs byte-identical"
+on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.after"' sh "$SHARED" ||
+  fail "files on n1 are not what was written"
+sync_and_compare n1 n2 "after force and resync"
+echo "PASS $TEST_NAME"
