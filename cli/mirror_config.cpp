@@ -54,6 +54,8 @@ std::string validate(const MirrorConfig& m) {
   if (c < 4 || (c & (c - 1)) != 0)
     return "bitmap chunk " + std::to_string(c) + " KiB is not a power of two of at least 4 KiB: give e.g. " +
            std::to_string(kDefaultBitmapChunkKib) + " (the default)";
+  if (m.grace_seconds > 3600)
+    return "grace period " + std::to_string(m.grace_seconds) + " s is too long: give at most 3600 s (0 = none)";
   if (!m.mount_dir.empty() && m.fstype != "ext4" && m.fstype != "xfs")
     return "file system type '" + m.fstype + "' is not supported: use ext4 or xfs";
   std::set<std::string> hosts;
@@ -144,6 +146,7 @@ MirrorConfig parse(const std::string& text) {
     m.tag = j.at("tag").get<std::string>();
     m.md_device = j.value("md_device", "");
     m.bitmap_chunk_kib = j.value("bitmap_chunk_kib", kDefaultBitmapChunkKib);
+    m.grace_seconds = j.value("grace_seconds", 0u);
     m.mount_dir = j.value("mount_dir", "");
     m.fstype = j.value("fstype", "");
     for (const auto& s : j.at("systems")) {
@@ -170,6 +173,7 @@ std::string render(const MirrorConfig& m) {
   j["tag"] = m.tag;
   j["md_device"] = m.md_device;
   j["bitmap_chunk_kib"] = m.bitmap_chunk_kib;
+  j["grace_seconds"] = m.grace_seconds;
   if (!m.mount_dir.empty()) {
     j["mount_dir"] = m.mount_dir;
     j["fstype"] = m.fstype;

@@ -29,6 +29,9 @@ struct MirrorConfig {
   std::string tag;
   std::string md_device;       // e.g. /dev/md/netraid-TAG (stable name)
   unsigned bitmap_chunk_kib = kDefaultBitmapChunkKib;
+  // Seconds I/O waits for a lost target to reconnect before md fails its leg
+  // (0: fail at once, the bitmap tracks the writes; see leg_attach.hpp).
+  unsigned grace_seconds = 0;
   std::string mount_dir;       // empty: raw mirror
   std::string fstype;          // ext4 | xfs when mount_dir is set
   std::vector<System> systems; // the creating system first

@@ -63,6 +63,7 @@ struct CreateRequest {
   std::string mount_dir;
   std::string fstype = "ext4";
   unsigned chunk_kib = config::kDefaultBitmapChunkKib;
+  unsigned grace_seconds = 0;
 };
 void create(Context& ctx, const CreateRequest& request);
 
