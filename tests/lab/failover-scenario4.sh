@@ -1,0 +1,80 @@
+#!/bin/bash
+# DataKeeper Scenario 4: both systems die; the target boots first. It must not
+# go in service (the source may hold writes it never got): Out of Sync (Wait
+# for Previous Source). When the source returns, the mirror comes in service
+# there and the target is resynced partially.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/failover/driver.sh"
+
+lab_up 2 --disks 256M
+netraid_lab_setup
+CM_NODES="n1 n2"
+
+step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 32 MiB of files with checksums"
+nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
+wait_synced n1
+make_pattern "$SHARED/base" 32
+on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum base > sums.base )
+G1=$(generation_of n1)
+expect_flag n2 sync_state in_sync
+sleep 7
+
+step "both die; n2 boots first: restore refused (wait for previous source)"
+lab crash n1 > /dev/null
+lab crash n2 > /dev/null
+lab boot n2 > /dev/null
+cm_failover n1
+[ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE"
+[ "$CM_RC" = 1 ] || fail "restore on n2 exited $CM_RC, expected 1 (refused)"
+echo "$CM_OUT" | grep -q "Wait for Previous Source" || fail "restore on n2 did not say it waits for n1"
+expect_no_flag n2 last_owner
+expect_no_flag n2 data_corrupt
+expect_flag n2 source n1
+try_on n2 test -e /sys/block/md0/md/array_state && fail "n2 assembled md0 although restore was refused"
+try_on n2 "$SOURCE_DIR/scripts/netraid/restore" -t $TAG -i $TAG 2> /dev/null && fail "scripts/netraid/restore succeeded on n2"
+try_on n2 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG 2> /dev/null && fail "quickCheck on n2 says in service"
+
+step "n1 returns: restore on n2 still refused (n1 was the source), restore on n1 succeeds"
+lab boot n1 > /dev/null
+OUT=$(nr n2 restore $TAG 2>&1) && fail "restore on n2 succeeded while n1 is back with last_owner"
+echo "    $OUT"
+echo "$OUT" | grep -q "n1 is up and was the source" || fail "restore on n2 gave another reason"
+OUT=$(try_on n1 "$SOURCE_DIR/scripts/filesys/restore" $TAG 2>&1) || { echo "$OUT"; fail "restore on n1 failed"; }
+echo "$OUT" | sed 's/^/    [n1 restore] /'
+echo "$OUT" | grep -q "re-add (partial resync)" || fail "n1 did not re-add n2 partially"
+expect_flag n1 last_owner n1
+expect_no_flag n1 data_corrupt
+[ "$(flag n1 generation | sed -n 's/^history //p' | cut -d' ' -f1)" = "$G1" ] || fail "n1 did not start a new generation"
+on n1 "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
+NBD=$(nbd_of n1 n2)
+[ -n "$NBD" ] || fail "n1 has no leg for n2"
+nr n1 wait $TAG --timeout 300 > /dev/null || fail "resync of n2 did not finish"
+RESYNCED=$(bytes_written n1 "${NBD#/dev/}")
+DISK=$(array_size_bytes n1)
+echo "    resynced to n2 after both died in sync: $RESYNCED bytes of $DISK"
+[ "$RESYNCED" -lt $((DISK / 4)) ] || fail "resynced $RESYNCED of $DISK bytes: not a partial resync"
+
+step "n1 writes 6 MiB; n2 gets it; flags and legs agree"
+make_pattern "$SHARED/after" 6
+on n1 sh -c 'cp "$1/after" /mnt/after && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum after > sums.after )
+nr n1 wait $TAG --timeout 300 > /dev/null || fail "n2 did not stay in sync"
+nr n1 resync $TAG > /dev/null || fail "resync pass on n1 failed"
+expect_flag n1 targets "n2 in_sync"
+expect_flag n2 sync_state in_sync
+[ "$(generation_of n2)" = "$(generation_of n1)" ] || fail "n2 did not take n1's generation"
+on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.after"' sh "$SHARED" ||
+  fail "files on n1 are not what was written"
+sync_and_compare n1 n2 "after the source returned"
+
+step "scripts: filesys remove unmounts only, netraid remove takes the mirror out of service"
+on n1 "$SOURCE_DIR/scripts/filesys/remove" $TAG 2> /dev/null
+try_on n1 "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG 2> /dev/null && fail "filesys quickCheck healthy after unmount"
+on n1 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG
+on n1 "$SOURCE_DIR/scripts/netraid/remove" $TAG 2> /dev/null
+try_on n1 test -e /sys/block/md0/md/array_state && fail "md0 still active on n1 after remove"
+try_on n1 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG 2> /dev/null && fail "quickCheck healthy after remove"
+expect_no_flag n1 last_owner
+echo "PASS $TEST_NAME"
