@@ -30,8 +30,8 @@ on n1 mkdir -p /tmp/ro
 on n1 mount -o ro /dev/ubdf /tmp/ro
 
 # Everything a refused command must leave alone, as text: per node its
-# mdstat, config and runtime files (inode, time and md5: even a rewrite with
-# the same bytes shows), nbdkit processes, attached /dev/nbdN, mounts, and the
+# mdstat, config, runtime and failover flag files (inode, time and md5: even a
+# rewrite with the same bytes shows), nbdkit processes, attached /dev/nbdN, mounts, and the
 # md5 of each of its disks (after a sync, from the host's view of the images).
 # Few processes: a fork costs a lot in UML.
 node_state() {
@@ -39,8 +39,9 @@ node_state() {
   try_on "$node" sh -c '
     sync
     echo "== /proc/mdstat"; cat /proc/mdstat
-    echo "== /etc/netraid /run/netraid"; ls -lAi --full-time /etc/netraid /run/netraid 2>&1
-    md5sum /etc/netraid/* /run/netraid/* 2>&1
+    f=/opt/LifeKeeper/subsys/scsi/resources/netraid
+    echo "== /etc/netraid /run/netraid flags"; ls -lAi --full-time /etc/netraid /run/netraid $f 2>&1
+    md5sum /etc/netraid/* /run/netraid/* $f/* 2>&1
     echo "== nbdkit"; pgrep -a -x nbdkit
     echo "== attached nbd, mounts"; grep -H -v -x 0 /sys/block/nbd*/size; grep -E "^/dev/(md|ubd|nbd)" /proc/mounts
     true'
