@@ -131,6 +131,11 @@ void tell_target(const ops::Context& ctx, const config::MirrorConfig& m, const s
 
 // ---- hooks ----
 
+namespace {
+ReAdd plan_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                  const std::string& nbd);
+}  // namespace
+
 void on_created(const ops::Context& ctx, const std::string& tag) {
   auto s = store();
   s.create_directory();
@@ -141,19 +146,39 @@ void on_created(const ops::Context& ctx, const std::string& tag) {
 }
 
 void on_extended(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target) {
-  store().set_target_state(m.tag, target, SyncState::Resyncing);
+  auto s = store();
+  s.create_directory();
+  s.set_target_state(m.tag, target, SyncState::Resyncing);
   tell_target(ctx, m, target, SyncState::Resyncing, "");
 }
 
 void on_deleted(const ops::Context& ctx, const std::string& tag) {
-  store().remove_all(tag);
+  try {
+    store().remove_all(tag);
+  } catch (const std::exception& e) {
+    ctx.say("warning: the failover flags of " + tag + " were not all removed: " + e.what());
+  }
   std::error_code ec;
   fs::remove(seen_file(ctx, tag), ec);
 }
 
 ReAdd before_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target,
                     const std::string& nbd) {
+  try {
+    return plan_re_add(ctx, m, target, nbd);
+  } catch (const std::exception& e) {
+    // Without the generations (or the target's bitmap) the direction is not
+    // known: never guess; the target stays out until the problem is fixed.
+    ctx.say(m.tag + ": " + target + ": not re-added: " + e.what());
+    return ReAdd::Skip;
+  }
+}
+
+namespace {
+ReAdd plan_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                  const std::string& nbd) {
   auto s = store();
+  s.create_directory();
   const auto& self = self_in(ctx, m);
   const auto* t = m.find(target);
   if (!t) return ReAdd::Skip;
@@ -197,14 +222,36 @@ ReAdd before_re_add(const ops::Context& ctx, const config::MirrorConfig& m, cons
   tell_target(ctx, m, target, SyncState::Resyncing, "");
   return ReAdd::Partial;
 }
+}  // namespace
 
 void before_add_full(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target) {
-  store().set_target_state(m.tag, target, SyncState::Resyncing);
+  try {
+    auto s = store();
+    s.create_directory();
+    s.set_target_state(m.tag, target, SyncState::Resyncing);
+  } catch (const std::exception& e) {
+    ctx.say(m.tag + ": warning: cannot record " + target + " as resyncing: " + e.what());
+  }
   tell_target(ctx, m, target, SyncState::Resyncing, "");
 }
 
+namespace {
+void record_targets(const ops::Context& ctx, const config::MirrorConfig& m);
+}  // namespace
+
 void after_pass(const ops::Context& ctx, const config::MirrorConfig& m) {
+  // Replication goes on whatever happens to the flags; the problem is said.
+  try {
+    record_targets(ctx, m);
+  } catch (const std::exception& e) {
+    ctx.say(m.tag + ": warning: targets' sync state not recorded: " + e.what());
+  }
+}
+
+namespace {
+void record_targets(const ops::Context& ctx, const config::MirrorConfig& m) {
   auto s = store();
+  s.create_directory();
   const auto recorded = s.targets(m.tag);
   const auto legs = ops::load_legs(ctx, m.tag);
   mdadm::MdSysfs md(ops::md_name(m.md_device));
@@ -233,6 +280,7 @@ void after_pass(const ops::Context& ctx, const config::MirrorConfig& m) {
     if (u.tell_target) tell_target(ctx, m, t.host, now, u.give_generation ? generation_to_arg(generation) : "");
   }
 }
+}  // namespace
 
 // ---- target side ----
 
@@ -292,7 +340,7 @@ std::string quickcheck(const ops::Context& ctx, const std::string& tag, bool che
   } catch (const flags::FlagError& e) {
     return e.what();
   }
-  if (!owner) return tag + " is not in service on this system (no TAG_last_owner)";
+  if (!owner) return tag + " is not in service on this system (no " + tag + "_last_owner)";
   if (!ops::md_active(m.md_device)) return m.md_device + " is not active: the mirror is down here";
   try {
     const auto state = mdadm::MdSysfs(ops::md_name(m.md_device)).read("dev-" + leaf(self->device) + "/state");

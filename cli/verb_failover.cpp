@@ -41,7 +41,7 @@ int run_force(std::span<const std::string> args) {
     if (!a.has("--yes"))
       throw ops::UsageError("WARNING: force brings " + tag +
                             " in service HERE with this system's data and DISCARDS writes only other systems "
-                            "hold; check TAG_last_owner on every system, then run 'netraid force " + tag +
+                            "hold; check " + tag + "_last_owner on every system, then run 'netraid force " + tag +
                             " --yes'");
     ops::Context ctx(settings::load());
     const auto action = failover::restore(ctx, tag, true);
