@@ -86,7 +86,9 @@ std::int64_t wait_timeout_from_env() {
   }
 }
 
-flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& m, const config::System& peer) {
+// The peer's report and what it recorded of this system (as its source).
+flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& m, const config::System& peer,
+                           std::optional<SyncState>* recorded_of_me = nullptr) {
   flags::PeerReport r;
   r.node = peer.host;
   auto answer = ctx.run_remote(peer.host, {"flags-report", m.tag});
@@ -98,6 +100,7 @@ flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& 
     return r;
   }
   try {
+    if (recorded_of_me) *recorded_of_me = reported_target_state(answer.out, ctx.settings.node_name);
     return parse_report(peer.host, answer.out);
   } catch (const std::invalid_argument& e) {
     throw ops::OpError(e.what());
@@ -204,8 +207,15 @@ ReAdd plan_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const 
   }
   if (plan.kind == flags::ResyncKind::Full) return ReAdd::Full;
   // The target may carry writes this source never saw (a returning old
-  // source): mark its own dirty chunks in our bitmap before the re-add, or
-  // md would take them as in sync (LAB-NOTES.md). Always safe: more copying.
+  // source, or a copy that was not in sync): mark its own dirty chunks in
+  // our bitmap before the re-add, or md would take them as in sync
+  // (LAB-NOTES.md). A clean in-sync target of this generation never wrote
+  // on its own: its bitmap only repeats ours, merging it would copy more.
+  if (!plan.merge_target_bitmap) {
+    s.set_target_state(m.tag, target, SyncState::Resyncing);
+    tell_target(ctx, m, target, SyncState::Resyncing, "");
+    return ReAdd::Partial;
+  }
   const auto meta = mdadm::read_member_metadata(nbd);
   if (!meta.bitmap) return ReAdd::Full;
   auto ranges = mdadm::to_ranges(meta.dirty_chunks);
@@ -297,7 +307,11 @@ std::string local_report(const ops::Context& ctx, const std::string& tag) {
     throw ops::OpError(e.what(), kFlagsUnreadable);
   }
   r.leg = leg_info(self.device);
-  return render_report(r);
+  try {
+    return render_report(r, store().targets(tag));
+  } catch (const flags::FlagError& e) {
+    throw ops::OpError(e.what(), kFlagsUnreadable);
+  }
 }
 
 void set_target_flags(const ops::Context& ctx, const std::string& tag, const std::string& source, SyncState state,
@@ -377,8 +391,14 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
   q.force = force;
   q.wait_timeout_s = wait_timeout_from_env();
   if (!q.already_in_service)
-    for (const auto& p : m.systems)
-      if (p.host != self.host) q.peers.push_back(ask_peer(ctx, m, p));
+    for (const auto& p : m.systems) {
+      if (p.host == self.host) continue;
+      std::optional<SyncState> recorded_of_me;
+      q.peers.push_back(ask_peer(ctx, m, p, &recorded_of_me));
+      // The source may have seen this copy drop out, which it could not tell.
+      if (q.local.source == p.host && q.peers.back().reachable)
+        q.local.sync_state = effective_sync_state(q.local.sync_state, recorded_of_me);
+    }
   auto d = flags::decide_service(q);
   std::string reason = d.reason;
   for (auto pos = reason.find("TAG"); pos != std::string::npos; pos = reason.find("TAG", pos + tag.size()))

@@ -51,8 +51,10 @@ flags::Generation generation_from_arg(const std::string& text) {
   return g;
 }
 
-std::string render_report(const flags::PeerReport& r) {
+std::string render_report(const flags::PeerReport& r, const std::map<std::string, flags::SyncState>& targets) {
   json j;
+  j["targets"] = json::object();
+  for (const auto& [node, state] : targets) j["targets"][node] = std::string(flags::to_string(state));
   j["node"] = r.node;
   j["in_service"] = r.in_service;
   j["last_owner"] = r.flags.last_owner;
@@ -99,6 +101,27 @@ flags::PeerReport parse_report(const std::string& node, const std::string& json_
     throw std::invalid_argument("flags report from " + node + ": " + e.what());
   }
   return r;
+}
+
+std::optional<flags::SyncState> reported_target_state(const std::string& json_text, const std::string& target) {
+  try {
+    const auto j = json::parse(json_text);
+    if (!j.contains("targets") || !j["targets"].contains(target)) return std::nullopt;
+    return flags::parse_sync_state(j["targets"][target].get<std::string>() + "\n");
+  } catch (const std::exception&) {
+    throw std::invalid_argument("flags report names a sync state of " + target +
+                                " that is not valid: check that every system runs the same netraid version");
+  }
+}
+
+std::optional<flags::SyncState> effective_sync_state(std::optional<flags::SyncState> own,
+                                                     std::optional<flags::SyncState> recorded_by_source) {
+  auto rank = [](flags::SyncState s) {
+    return s == flags::SyncState::InSync ? 0 : s == flags::SyncState::Resyncing ? 1 : 2;
+  };
+  if (!own) return own;  // never told anything: stays "never in sync"
+  if (recorded_by_source && rank(*recorded_by_source) > rank(*own)) return recorded_by_source;
+  return own;
 }
 
 flags::SyncState observed_target_state(bool in_array, bool faulty, const std::string& state) {

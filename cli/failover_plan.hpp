@@ -12,10 +12,20 @@
 
 namespace netraid::failover {
 
-// A peer's answer to `netraid flags-report TAG`.
-std::string render_report(const flags::PeerReport& report);
+// A peer's answer to `netraid flags-report TAG`; `targets` is its
+// TAG_targets (what it, as a source, last recorded of each target).
+std::string render_report(const flags::PeerReport& report,
+                          const std::map<std::string, flags::SyncState>& targets = {});
 // Throws std::invalid_argument (one line) when `json_text` is not a report.
 flags::PeerReport parse_report(const std::string& node, const std::string& json_text);
+// What the report's TAG_targets says of `target` (nullopt: nothing).
+std::optional<flags::SyncState> reported_target_state(const std::string& json_text, const std::string& target);
+
+// This copy's sync state for the restore decision: its own flag, made worse
+// by what its source recorded (a target the source saw drop out never heard
+// so: its own flag still says in_sync). Worse: OutOfSync > Resyncing > InSync.
+std::optional<flags::SyncState> effective_sync_state(std::optional<flags::SyncState> own,
+                                                     std::optional<flags::SyncState> recorded_by_source);
 
 // The target's state as the source sees it: member of the array and not
 // faulty, with md's "in_sync" in dev-X/state = InSync; member being rebuilt =

@@ -111,3 +111,35 @@ TEST_CASE("flags report: round trip and refusal of foreign or torn answers") {
   bad_state.replace(bad_state.find("\"resyncing\""), 11, "\"sleeping\"");
   CHECK_THROWS_AS(failover::parse_report("n2", bad_state), std::invalid_argument);
 }
+
+TEST_CASE("effective_sync_state: the source's record can only make this copy's state worse") {
+  using O = std::optional<SyncState>;
+  struct Row {
+    O own, recorded, want;
+  };
+  const Row rows[] = {
+      {SyncState::InSync, std::nullopt, SyncState::InSync},
+      {SyncState::InSync, SyncState::InSync, SyncState::InSync},
+      {SyncState::InSync, SyncState::OutOfSync, SyncState::OutOfSync},  // dropped out, never told
+      {SyncState::InSync, SyncState::Resyncing, SyncState::Resyncing},
+      {SyncState::Resyncing, SyncState::InSync, SyncState::Resyncing},  // half-resynced stays so
+      {SyncState::OutOfSync, SyncState::InSync, SyncState::OutOfSync},
+      {SyncState::Resyncing, SyncState::OutOfSync, SyncState::OutOfSync},
+      {std::nullopt, SyncState::InSync, std::nullopt},                  // never told: never in sync
+      {std::nullopt, SyncState::OutOfSync, std::nullopt},
+  };
+  for (const auto& r : rows) CHECK(failover::effective_sync_state(r.own, r.recorded) == r.want);
+}
+
+TEST_CASE("reported_target_state: a source's record of one target") {
+  flags::PeerReport r;
+  r.node = "n1";
+  const auto text = failover::render_report(r, {{"n2", SyncState::OutOfSync}, {"n3", SyncState::InSync}});
+  CHECK(failover::reported_target_state(text, "n2") == std::optional<SyncState>(SyncState::OutOfSync));
+  CHECK(failover::reported_target_state(text, "n3") == std::optional<SyncState>(SyncState::InSync));
+  CHECK_FALSE(failover::reported_target_state(text, "n4").has_value());
+  CHECK_FALSE(failover::reported_target_state(failover::render_report(r), "n2").has_value());
+  auto bad = text;
+  bad.replace(bad.find("\"out_of_sync\""), 13, "\"gone\"");
+  CHECK_THROWS_AS(failover::reported_target_state(bad, "n2"), std::invalid_argument);
+}

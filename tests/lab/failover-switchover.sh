@@ -1,0 +1,61 @@
+#!/bin/bash
+# Switchover: a planned move of the mirror from n1 to n2 and back with the
+# LifeKeeper scripts (remove on the source, restore on the target). Each move
+# resyncs the old source partially (never in full) and the legs stay
+# byte-identical.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/failover/driver.sh"
+
+lab_up 2 --disks 256M
+netraid_lab_setup
+
+step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 24 MiB of files with checksums"
+nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
+wait_synced n1
+make_pattern "$SHARED/base" 24
+on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum base > sums.base )
+sleep 7
+nr n1 resync $TAG > /dev/null
+expect_flag n2 sync_state in_sync
+
+# switch FROM TO: remove on FROM, restore on TO, partial resync of FROM.
+switch() {
+  local from="$1" to="$2" out nbd resynced disk before
+  step "switchover $from -> $to"
+  on "$from" "$SOURCE_DIR/scripts/filesys/remove" $TAG 2> /dev/null
+  on "$from" "$SOURCE_DIR/scripts/netraid/remove" $TAG 2> /dev/null
+  expect_no_flag "$from" last_owner
+  # NBD devices keep their I/O counters across detach/attach: take a baseline.
+  before=$(try_on "$to" sh -c 'for d in /sys/block/nbd*; do echo "${d##*/} $(awk "{print \$7}" "$d/stat")"; done')
+  out=$(try_on "$to" "$SOURCE_DIR/scripts/filesys/restore" $TAG 2>&1) || { echo "$out"; fail "restore on $to failed"; }
+  echo "$out" | sed "s/^/    [$to restore] /"
+  echo "$out" | grep -q "switchover: $from released" || fail "restore on $to did not take the switchover rule"
+  echo "$out" | grep -q "re-add (partial resync)" || fail "$from was not re-added partially"
+  expect_flag "$to" last_owner "$to"
+  on "$to" "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
+  nbd=$(nbd_of "$to" "$from")
+  nr "$to" wait $TAG --timeout 300 > /dev/null || fail "resync of $from did not finish"
+  resynced=$(( $(bytes_written "$to" "${nbd#/dev/}") - $(echo "$before" | awk -v d="${nbd#/dev/}" '$1 == d {print $2}') * 512 ))
+  disk=$(array_size_bytes "$to")
+  echo "    resynced to $from by the switchover: $resynced bytes of $disk"
+  [ "$resynced" -lt $((disk / 4)) ] || fail "switchover resynced $resynced of $disk bytes: not partial"
+  nr "$to" resync $TAG > /dev/null
+  expect_flag "$from" sync_state in_sync
+  expect_flag "$from" source "$to"
+  [ "$(generation_of "$from")" = "$(generation_of "$to")" ] || fail "$from did not take $to's generation"
+}
+
+switch n1 n2
+on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "files on n2 are not what n1 wrote"
+make_pattern "$SHARED/after" 6
+on n2 sh -c 'cp "$1/after" /mnt/after && sync' sh "$SHARED"
+( cd "$SHARED" && md5sum after > sums.after )
+sync_and_compare n2 n1 "after the switchover to n2"
+
+switch n2 n1
+on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.after"' sh "$SHARED" ||
+  fail "files on n1 are not what was written"
+sync_and_compare n1 n2 "after the switchover back to n1"
+echo "PASS $TEST_NAME"
