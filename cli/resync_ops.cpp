@@ -83,6 +83,10 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
   auto attached = load_legs(ctx, m.tag);
   const std::uint64_t needed = device::inspect(self->device).size_bytes;
   int mirroring = 0;
+  // Record what is true before acting: a target found in sync is told so (and
+  // given the generation) before a pause or a failure takes it out, or its
+  // later return would look like a half-synced copy and cost a full resync.
+  failover::after_pass(ctx, m);
 
   for (const auto& t : m.systems) {
     if (t.host == self->host) continue;
