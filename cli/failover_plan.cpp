@@ -142,9 +142,11 @@ TargetUpdate plan_target_update(std::optional<flags::SyncState> recorded, flags:
   TargetUpdate u;
   if (recorded == now) return u;
   u.record = true;
-  // A target that is out of sync is not reachable through the array: there
-  // is nothing to tell it (it learns its state when it is connected again).
-  u.tell_target = now != flags::SyncState::OutOfSync;
+  // Out of sync too: the replication link and the command path (ssh, the
+  // cluster's comm path) fail independently; a target told it missed writes
+  // refuses to take over with them. When it is down, telling fails and it
+  // learns its state when it is connected again.
+  u.tell_target = true;
   u.give_generation = now == flags::SyncState::InSync;
   return u;
 }

@@ -36,7 +36,7 @@ flags::SyncState observed_target_state(bool in_array, bool faulty, const std::st
 // (`recorded`, absent when never) and what it sees now.
 struct TargetUpdate {
   bool record = false;      // write TAG_targets on the source
-  bool tell_target = false; // run `flags-set` on the target (it is reachable)
+  bool tell_target = false; // run `flags-set` on the target (may fail: it may be down)
   bool give_generation = false;  // the target now holds the source's generation
 };
 TargetUpdate plan_target_update(std::optional<flags::SyncState> recorded, flags::SyncState now);

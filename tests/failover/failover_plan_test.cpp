@@ -33,7 +33,7 @@ TEST_CASE("observed_target_state: md's member state to the target's sync state")
   }
 }
 
-TEST_CASE("plan_target_update: record every change, tell reachable targets, hand over the generation in sync") {
+TEST_CASE("plan_target_update: record and tell every change, hand over the generation in sync") {
   struct Row {
     std::optional<SyncState> before;
     SyncState now;
@@ -42,11 +42,11 @@ TEST_CASE("plan_target_update: record every change, tell reachable targets, hand
   const Row rows[] = {
       {std::nullopt, SyncState::Resyncing, true, true, false},
       {std::nullopt, SyncState::InSync, true, true, true},
-      {std::nullopt, SyncState::OutOfSync, true, false, false},
+      {std::nullopt, SyncState::OutOfSync, true, true, false},
       {SyncState::Resyncing, SyncState::Resyncing, false, false, false},
       {SyncState::Resyncing, SyncState::InSync, true, true, true},
       {SyncState::InSync, SyncState::InSync, false, false, false},
-      {SyncState::InSync, SyncState::OutOfSync, true, false, false},
+      {SyncState::InSync, SyncState::OutOfSync, true, true, false},  // over the command path
       {SyncState::OutOfSync, SyncState::Resyncing, true, true, false},
       {SyncState::OutOfSync, SyncState::OutOfSync, false, false, false},
   };
