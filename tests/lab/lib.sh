@@ -155,3 +155,22 @@ source_detach() {
     on "$node" nbd-client -d "$dev" > /dev/null
   fi
 }
+
+# The NBD leg ("nbd0") that NODE's netraid attached for TAG's first target.
+nbd_leg() { try_on "$1" cat "/run/netraid/$2.legs.json" | sed -n 's/.*"\/dev\/\(nbd[0-9]*\)".*/\1/p' | head -n1; }
+# `netraid monitor` in the background of NODE, logging to /var/log/netraid/monitor.log.
+start_monitor() {
+  on "$1" sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+}
+stop_monitor() { on "$1" sh -c 'kill "$(cat /run/netraid/monitor.pid)"'; }
+# Until `netraid status TAG` on NODE says healthy (exit 0), at most SECONDS.
+wait_healthy() {
+  local node="$1" tag="$2" seconds="$3" deadline=$((SECONDS + $3))
+  until nr "$node" status "$tag" > /dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      try_on "$node" tail -n 20 /var/log/netraid/monitor.log >&2
+      fail "mirror $tag on $node not in sync within $seconds s"
+    fi
+    sleep 1
+  done
+}

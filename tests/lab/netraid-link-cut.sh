@@ -16,8 +16,8 @@ nr n1 create datarep --local /dev/ubda --chunk $CHUNK_KIB --grace $GRACE > /dev/
 nr n1 extend datarep --target n2 > "$SHARED/extend.out" || fail "extend failed"
 grep -q "watching the link" "$SHARED/extend.out" || fail "extend did not start a link watcher: $(cat "$SHARED/extend.out")"
 nr n1 wait datarep --timeout 300 > /dev/null || fail "initial sync did not finish"
-NBD=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\/dev\/\(nbd[0-9]*\)".*/\1/p')
-on n1 sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+NBD=$(nbd_leg n1 datarep)
+start_monitor n1
 make_pattern "$SHARED/short" 8
 make_pattern "$SHARED/long" 8
 
@@ -54,11 +54,7 @@ DIRTY=$(try_on n1 mdadm --examine-bitmap /dev/ubda | sed -n 's/.* \([0-9]*\) dir
 BEFORE=$(bytes_written n1 "$NBD")
 step "heal: the monitor re-adds n2 with a partial resync"
 lab heal 2> /dev/null
-DEADLINE=$((SECONDS + 120))
-until nr n1 status datarep > /dev/null 2>&1; do
-  [ $SECONDS -lt $DEADLINE ] || { try_on n1 tail -n 20 /var/log/netraid/monitor.log; fail "n2 not back in sync 120 s after the heal"; }
-  sleep 2
-done
+wait_healthy n1 datarep 120
 RESYNCED=$(( $(bytes_written n1 "$NBD") - BEFORE ))
 echo "    dirty: $DIRTY chunks x $CHUNK_KIB KiB; resynced: $RESYNCED bytes"
 try_on n1 grep -q "re-add (partial resync)" /var/log/netraid/monitor.log || fail "the monitor did not re-add partially"
@@ -68,5 +64,5 @@ on n1 sync
 on n2 sync
 compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
   "$(lab disk n2)" "$(data_offset_bytes n1 "/dev/$NBD")" "$(array_size_bytes n1)" "after short and long cuts"
-on n1 sh -c 'kill "$(cat /run/netraid/monitor.pid)"'
+stop_monitor n1
 echo "PASS $TEST_NAME"

@@ -12,7 +12,7 @@ step "raw mirror datarep n1 -> n2, initial sync"
 nr n1 create datarep --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create failed"
 nr n1 extend datarep --target n2 > /dev/null || fail "extend failed"
 nr n1 wait datarep --timeout 300 > /dev/null || fail "initial sync did not finish"
-NBD=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\/dev\/\(nbd[0-9]*\)".*/\1/p')
+NBD=$(nbd_leg n1 datarep)
 DISK=$(array_size_bytes n1)
 
 # Resync progress in KiB over 3 s, from md's sync_completed (sectors).

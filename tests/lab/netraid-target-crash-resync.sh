@@ -14,13 +14,13 @@ step "mirror datarep: n1 -> n2, ext4 on /mnt, initial sync"
 nr n1 create datarep --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
 nr n1 extend datarep --target n2 > /dev/null || fail "extend failed"
 nr n1 wait datarep --timeout 300 > /dev/null || fail "initial sync did not finish"
-NBD=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\(\/dev\/nbd[0-9]*\)".*/\1/p')
-[ -n "$NBD" ] || fail "no NBD leg recorded for n2"
+NBD=/dev/$(nbd_leg n1 datarep)
+[ "$NBD" != /dev/ ] || fail "no NBD leg recorded for n2"
 make_pattern "$SHARED/base" 40
 on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
 
 step "netraid monitor runs on n1"
-on n1 sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+start_monitor n1
 # Let md clear the bits of the replicated writes (daemon_sleep 5 s).
 sleep 7
 
@@ -46,15 +46,8 @@ BEFORE=$(bytes_written n1 "${NBD#/dev/}")
 
 step "n2 boots: the monitor reconnects it and resyncs partially"
 lab boot n2 > /dev/null
-wait_in_sync() {
-  local deadline=$((SECONDS + $1))
-  until nr n1 status datarep > /dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { try_on n1 tail -n 20 /var/log/netraid/monitor.log; fail "$2"; }
-    sleep 1
-  done
-}
-wait_in_sync 120 "the monitor did not bring n2 back in sync within 120 s"
-NBD_NOW=$(try_on n1 cat /run/netraid/datarep.legs.json | sed -n 's/.*"\(\/dev\/nbd[0-9]*\)".*/\1/p')
+wait_healthy n1 datarep 120
+NBD_NOW=/dev/$(nbd_leg n1 datarep)
 [ "$NBD_NOW" = "$NBD" ] || fail "n2 came back as $NBD_NOW instead of $NBD"
 RESYNCED=$(( $(bytes_written n1 "${NBD#/dev/}") - BEFORE ))
 DIRTY_BYTES=$((DIRTY * CHUNK_KIB * 1024))
@@ -82,7 +75,7 @@ rm -f "$IMG" && truncate -s 256M "$IMG"
 sleep 8  # md notices the dead link (NBD timeout) and fails the leg
 BEFORE=$(bytes_written n1 "${NBD#/dev/}")
 lab boot n2 > /dev/null
-wait_in_sync 180 "the monitor did not resync the blank disk within 180 s"
+wait_healthy n1 datarep 180
 RESYNCED=$(( $(bytes_written n1 "${NBD#/dev/}") - BEFORE ))
 echo "    resynced to the blank disk: $RESYNCED bytes of $DISK"
 try_on n1 grep -q "add (full resync)" /var/log/netraid/monitor.log || fail "the monitor did not choose a full resync"
@@ -91,5 +84,5 @@ on n1 sync
 on n2 sync
 compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
   "$(lab disk n2)" "$(data_offset_bytes n1 "$NBD")" "$DISK" "after the automatic full resync"
-on n1 sh -c 'kill "$(cat /run/netraid/monitor.pid)"'
+stop_monitor n1
 echo "PASS $TEST_NAME"
