@@ -199,6 +199,7 @@ ReAdd plan_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const 
   q.target_events = target_leg.events;
   q.target_generation = peer.flags.generation;
   q.target_sync_state = peer.flags.sync_state;
+  q.target_was_source = peer.flags.last_owner || !peer.flags.source || *peer.flags.source == target;
   const auto plan = flags::decide_resync(q);
   ctx.say(m.tag + ": " + target + ": " + std::string(flags::to_string(plan.kind)) + " resync: " + plan.reason);
   if (plan.kind == flags::ResyncKind::TargetAhead || plan.kind == flags::ResyncKind::SplitBrain) {

@@ -49,6 +49,14 @@ ResyncPlan decide_resync(const ResyncQuery& q) {
                     " < events_cleared " + std::to_string(q.source_bitmap_events_cleared) + "): full resync");
   const bool clean = relation == GenerationRelation::Same && q.target_sync_state == SyncState::InSync;
   if (clean) return plan(ResyncKind::Partial, false, "same data generation, target in sync: bitmap resync");
+  // A half-resynced copy is merged too: the source that was resyncing it may
+  // have died before its own bitmap reached its disk.
+  const bool merge = q.target_was_source ||
+                     (q.target_sync_state != SyncState::OutOfSync && q.target_sync_state != SyncState::InSync);
+  if (!merge)
+    return plan(ResyncKind::Partial, false,
+                "target only missed writes of the source (it never was a source since): bitmap resync of the "
+                "source's dirty chunks");
   return plan(ResyncKind::Partial, true,
               relation == GenerationRelation::Same
                   ? "same data generation, target was not in sync: bitmap resync of the source's and target's dirty chunks"

@@ -58,6 +58,48 @@ TEST_CASE("resync: which resync a returning target gets") {
   }
   {
     auto q = base();
+    q.target_was_source = false;
+    rows.push_back({"plain target behind the source (Scenario 4, 3): partial, the source's bitmap suffices", q,
+                    ResyncKind::Partial, false, "only missed writes"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
+    q.target_sync_state = SyncState::OutOfSync;
+    rows.push_back({"plain target told it dropped out: partial, not merged", q, ResyncKind::Partial, false,
+                    "only missed writes"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
+    q.target_generation = q.source_generation;
+    q.target_sync_state = SyncState::OutOfSync;
+    rows.push_back({"plain target of this generation, out of sync: partial, not merged", q, ResyncKind::Partial,
+                    false, "only missed writes"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
+    q.target_sync_state = SyncState::Resyncing;
+    rows.push_back({"plain target half-resynced (Scenario 2 tail): still merged", q, ResyncKind::Partial, true,
+                    "missed later writes"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
+    q.target_generation = q.source_generation;
+    rows.push_back({"plain target, same generation, in sync: nothing to merge", q, ResyncKind::Partial, false,
+                    "same data generation"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
+    q.target_generation = {G3, {G1}};
+    rows.push_back({"plain target that diverged is still a split brain", q, ResyncKind::SplitBrain, false,
+                    "split brain"});
+  }
+  {
+    auto q = base();
     q.target_has_superblock = false;
     q.target_generation = {};
     rows.push_back({"blank or replaced target disk: full", q, ResyncKind::Full, false, "blank or replaced"});

@@ -23,6 +23,14 @@ struct ResyncQuery {
   std::uint64_t target_events = 0;        // its superblock's event count
   Generation target_generation;
   std::optional<SyncState> target_sync_state;
+  // The target was itself a source during or after the generation it holds
+  // (its TAG_source names itself, or it has TAG_last_owner): it may carry
+  // writes nobody else saw (a returning old source, Scenario 1). A plain
+  // target that only missed writes holds nothing of its own: the source's
+  // bitmap already marks what it missed, so its bitmap need not be merged
+  // (which only copies more, possibly far more when its copy of the bitmap
+  // was written before md cleared the bits).
+  bool target_was_source = true;
 };
 
 enum class ResyncKind {
