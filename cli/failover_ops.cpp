@@ -96,7 +96,9 @@ flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& 
     throw ops::OpError("the flags of " + m.tag + " on " + peer.host + " cannot be read (" + first_line(answer.err) +
                        "): fix them there first; nothing was changed");
   if (answer.exit_code != 0) {
-    ctx.say(m.tag + ": " + peer.host + " is unreachable (" + first_line(answer.err) + ")");
+    const auto why = first_line(answer.err);
+    ctx.say(m.tag + ": " + peer.host + " is unreachable (" +
+            (why.empty() ? "remote exec exit status " + std::to_string(answer.exit_code) : why) + ")");
     return r;
   }
   try {
@@ -234,6 +236,28 @@ ReAdd plan_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const 
   return ReAdd::Partial;
 }
 }  // namespace
+
+bool split_brain_on_refusal(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target) {
+  const auto* t = m.find(target);
+  if (!t) return false;
+  try {
+    const auto peer = ask_peer(ctx, m, *t);
+    if (!peer.reachable || !peer.in_service) return false;
+    auto s = store();
+    const auto plan = flags::decide_peer_in_service(ctx.settings.node_name, s.generation(m.tag).value_or(flags::Generation{}),
+                                                    target, peer.flags.generation);
+    auto reason = plan.reason;
+    for (auto at = reason.find("TAG"); at != std::string::npos; at = reason.find("TAG", at + m.tag.size()))
+      reason.replace(at, 3, m.tag);
+    ctx.say(m.tag + ": " + target + ": " + reason);
+    s.create_directory();
+    s.set_target_state(m.tag, target, SyncState::OutOfSync);
+    return true;
+  } catch (const std::exception& e) {
+    ctx.say(m.tag + ": " + target + ": its flags could not be asked: " + e.what());
+    return false;
+  }
+}
 
 void before_add_full(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target) {
   try {

@@ -38,6 +38,10 @@ enum class ReAdd { Partial, Full, Skip };
 // when the target may hold writes the source never saw, merge its bitmap.
 ReAdd before_re_add(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target,
                     const std::string& nbd);
+// The target refused to serve its disk: when that is because it has TAG in
+// service itself, say so as a split brain with the operator's choices and
+// record it out of sync (returns true); otherwise false (nothing said).
+bool split_brain_on_refusal(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
 // Before a full add: tell the target it is being resynced from here.
 void before_add_full(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
 // After a pass: record each target's state and tell the ones that changed.

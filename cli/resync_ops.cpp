@@ -114,6 +114,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
         auto served = ctx.run_remote(t.host, serve);
         if (served.exit_code != 0) {
+          if (failover::split_brain_on_refusal(ctx, m, t.host)) break;
           ctx.say(m.tag + ": " + t.host + ": unreachable or not serving (" +
                   first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
           break;

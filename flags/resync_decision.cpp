@@ -63,6 +63,19 @@ ResyncPlan decide_resync(const ResyncQuery& q) {
                   : "target missed later writes of the source: bitmap resync of the source's and target's dirty chunks");
 }
 
+ResyncPlan decide_peer_in_service(const std::string& self, const Generation& self_generation,
+                                  const std::string& peer, const Generation& peer_generation) {
+  const auto keep = [](const std::string& keeper, const std::string& loser) {
+    return "keep " + keeper + "'s data: `netraid remove TAG` on " + loser + ", then `mirror_action TAG fullresync " +
+           loser + "` on " + keeper;
+  };
+  return plan(ResyncKind::SplitBrain, false,
+              "split brain: " + peer + " has TAG in service too (generations " +
+                  std::string(to_string(relate(self_generation, peer_generation))) +
+                  "): both may hold writes the other never saw; no automatic resync either way. Look at both "
+                  "copies, then either " + keep(self, peer) + ", or " + keep(peer, self));
+}
+
 std::string_view to_string(ResyncKind kind) {
   switch (kind) {
     case ResyncKind::Partial: return "partial";

@@ -158,3 +158,26 @@ TEST_CASE("resync: which resync a returning target gets") {
     CHECK(plan.reason.find(row.reason_has) != std::string::npos);
   }
 }
+
+TEST_CASE("resync: a target that has the mirror in service itself is a split brain, whatever the generations") {
+  struct Case {
+    Generation self, peer;
+    const char* relation;
+  };
+  const std::vector<Case> cases = {
+      {{G2, {G1}}, {G3, {G1}}, "diverged"},
+      {{G1, {}}, {G2, {G1}}, "theirs ahead"},  // it took over from this copy; this one may have written since
+      {{G2, {G1}}, {G2, {G1}}, "same"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.relation);
+    const auto p = decide_peer_in_service("n1", c.self, "n2", c.peer);
+    CHECK(p.kind == ResyncKind::SplitBrain);
+    CHECK_FALSE(p.merge_target_bitmap);
+    CHECK(p.reason.find("n2 has TAG in service too") != std::string::npos);
+    CHECK(p.reason.find(std::string("generations ") + c.relation) != std::string::npos);
+    // Both choices are spelled out, each naming where to run what.
+    CHECK(p.reason.find("`netraid remove TAG` on n2, then `mirror_action TAG fullresync n2` on n1") != std::string::npos);
+    CHECK(p.reason.find("`netraid remove TAG` on n1, then `mirror_action TAG fullresync n1` on n2") != std::string::npos);
+  }
+}
