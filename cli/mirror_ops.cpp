@@ -226,6 +226,20 @@ RemoteNode ask_node_info(const Context& ctx, const std::string& target) {
   }
 }
 
+// Pushes M's configuration to every other system of the mirror: whichever
+// takes over later must know all the targets it is to reconnect.
+void share_config(Context& ctx, const MirrorConfig& m) {
+  const std::string json = config::render(m);
+  for (const auto& s : m.systems) {
+    if (s.host == ctx.settings.node_name) continue;
+    auto r = ctx.run_remote(s.host, {"config-import", json});
+    if (r.exit_code != 0)
+      ctx.say("warning: " + s.host + " keeps an older configuration of " + m.tag + ": " + first_line(r.err) +
+              " (when it is reachable, give it this system's /etc/netraid/" + m.tag +
+              ".json with 'netraid config-import')");
+  }
+}
+
 }  // namespace
 
 void extend(Context& ctx, const ExtendRequest& req) {
@@ -294,7 +308,9 @@ void extend(Context& ctx, const ExtendRequest& req) {
     const auto raid_disks = read_attr(m.md_device, "raid_disks");
     if (!raid_disks.empty() && static_cast<unsigned>(std::stoul(raid_disks)) < legs_needed) {
       ctx.say("growing " + m.md_device + " to " + std::to_string(legs_needed) + " legs");
-      ctx.run_checked({"mdadm", "--grow", m.md_device, "--raid-devices=" + std::to_string(legs_needed)});
+      // --force: the new slot stays empty (degraded) until the --add below
+      // fills it; without it mdadm wants a spare already in the array.
+      ctx.run_checked({"mdadm", "--grow", m.md_device, "--raid-devices=" + std::to_string(legs_needed), "--force"});
     }
     ctx.say("adding " + nbd + " to " + m.md_device + ": full initial sync of " + node.name + " starts");
     // Plain --add, then write-mostly through sysfs: mdadm 4.2's
@@ -313,8 +329,8 @@ void extend(Context& ctx, const ExtendRequest& req) {
   legs[node.name] = nbd;
   save_legs(ctx, m.tag, legs);
   ctx.store.save(grown);
-  // The target keeps the same configuration, for the day it takes over.
-  ctx.run_remote(req.target, {"config-import", config::render(grown)});
+  // Every system keeps the same configuration, for the day it takes over.
+  share_config(ctx, grown);
   // issue 7: record the new target as resyncing, here and on the target.
   failover::on_extended(ctx, grown, node.name);
   ctx.say("mirror " + m.tag + " extended to " + node.name + " (" + nbd + "); follow the sync with 'netraid wait " +
@@ -348,6 +364,7 @@ void unextend(Context& ctx, const std::string& tag, const std::string& target) {
             " (run 'netraid serve --stop " + tag + "' there)");
   ctx.run_remote(gone.host, {"config-forget", tag});
   ctx.store.save(m);
+  share_config(ctx, m);
   ctx.say("mirror " + tag + " no longer replicates to " + gone.host);
 }
 

@@ -110,7 +110,9 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         if (seen.full_resync_requested) full = true;
       } else if (plan.action == LegAction::kConnect) {
         std::vector<std::string> serve{"serve", m.tag, "--device", t.device, "--listen", t.address,
-                                       "--port", std::to_string(t.port), "--allow", self->address, "--direct"};
+                                       "--port", std::to_string(t.port), "--allow", self->address, "--direct",
+                                       // after a failover the target still serves the previous source
+                                       "--takeover"};
         if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
         auto served = ctx.run_remote(t.host, serve);
         if (served.exit_code != 0) {

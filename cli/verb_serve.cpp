@@ -32,10 +32,12 @@ constexpr int kNotServing = 3;  // --status: like LSB "program is not running"
 const char* kHelp =
     "usage: netraid serve TAG --device DEV --allow ADDR [--allow ADDR...]\n"
     "                     [--listen ADDR] [--port N] [--size BYTES] [--direct]\n"
+    "                     [--takeover]\n"
     "       netraid serve --stop TAG\n"
     "       netraid serve --status TAG     (exit 0 serving, 3 not serving)\n"
     "Serves DEV as export TAG with nbdkit and the netraid plugin, in the background;\n"
-    "only the --allow addresses may connect. Default port 10809.\n";
+    "only the --allow addresses may connect. Default port 10809. --takeover stops a\n"
+    "server of TAG started with other options (for a previous source) first.\n";
 
 std::string run_dir() {
   const char* d = std::getenv("NETRAID_RUN_DIR");
@@ -134,7 +136,7 @@ int run_quiet(const std::vector<std::string>& argv) {
   return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 }
 
-int start(ServeOptions opts) {
+int start(ServeOptions opts, bool takeover) {
   const std::string dir = run_dir();
   struct stat st {};
   opts.plugin = choose_plugin(std::getenv("NETRAID_PLUGIN"), stat(NETRAID_PLUGIN_BUILD_PATH, &st) == 0,
@@ -151,6 +153,15 @@ int start(ServeOptions opts) {
       std::printf("netraid serve: %s: already serving %s (pid %d)\n", opts.tag.c_str(), opts.device.c_str(),
                   static_cast<int>(pid));
       return kOk;
+    }
+    if (takeover) {
+      // The new source of the mirror (after a failover) takes this target
+      // over from the previous one: the old server must go, or it keeps the
+      // disk open for a source that is no longer in service.
+      std::printf("netraid serve: %s: taking over from the server started for another source (pid %d)\n",
+                  opts.tag.c_str(), static_cast<int>(pid));
+      if (stop(opts.tag) != kOk) return kFailed;
+      return start(std::move(opts), false);
     }
     std::fprintf(stderr,
                  "netraid serve: %s: already served with other options (pid %d): run netraid serve --stop %s first\n",
@@ -221,7 +232,7 @@ int run_serve(std::span<const std::string> args) {
     case ServeAction::start:
       break;
   }
-  return start(req.opts);
+  return start(req.opts, req.takeover);
 }
 
 }  // namespace

@@ -88,6 +88,8 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
       req.opts.size = s;
     } else if (a == "--direct") {
       req.opts.direct = true;
+    } else if (a == "--takeover") {
+      req.takeover = true;
     } else if (!a.empty() && a[0] == '-') {
       return "netraid serve: unknown option " + a + kUsage;
     } else if (req.opts.tag.empty()) {
@@ -102,7 +104,7 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
   if (req.opts.tag.empty()) return "netraid serve: TAG is missing" + std::string(kUsage);
   if (req.action != ServeAction::start) {
     if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || have_port ||
-        req.opts.size || req.opts.direct)
+        req.opts.size || req.opts.direct || req.takeover)
       return "netraid serve: --stop/--status take only TAG" + std::string(kUsage);
     return req;
   }

@@ -37,6 +37,9 @@ enum class ServeAction { start, stop, status };
 struct ServeRequest {
   ServeAction action = ServeAction::start;
   ServeOptions opts;  // tag always; the rest for start
+  // start only: a server of TAG running with other options (it serves the
+  // previous source) is stopped first. Sent by a new source after failover.
+  bool takeover = false;
 };
 
 // Arguments after the verb. Returns the request or a one-line error.

@@ -52,8 +52,9 @@ TEST_CASE("nbdkit_argv: defaults leave out listen, size and direct") {
 
 TEST_CASE("parse_serve_args: start with every option") {
   auto r = ok({"data1", "--device", "/dev/sdb", "--listen", "127.0.0.1", "--port", "10900", "--allow", "127.0.0.2",
-               "--allow", "::1", "--size", "1G", "--direct"});
+               "--allow", "::1", "--size", "1G", "--direct", "--takeover"});
   CHECK(r.action == ServeAction::start);
+  CHECK(r.takeover);
   CHECK(r.opts.tag == "data1");
   CHECK(r.opts.device == "/dev/sdb");
   CHECK(r.opts.listen == "127.0.0.1");
@@ -70,12 +71,14 @@ TEST_CASE("parse_serve_args: defaults") {
   CHECK(r.opts.listen.empty());
   CHECK(!r.opts.size);
   CHECK(!r.opts.direct);
+  CHECK(!r.takeover);
 }
 
 TEST_CASE("parse_serve_args: --stop and --status take only the tag") {
   CHECK(ok({"--stop", "t"}).action == ServeAction::stop);
   CHECK(ok({"t", "--status"}).action == ServeAction::status);
   CHECK(err({"--stop", "t", "--device", "/dev/sdb"}).find("take only TAG") != std::string::npos);
+  CHECK(err({"--stop", "t", "--takeover"}).find("take only TAG") != std::string::npos);
   CHECK(err({"--stop", "--status", "t"}).find("exclude each other") != std::string::npos);
   CHECK(err({"--stop"}).find("TAG is missing") != std::string::npos);
 }
