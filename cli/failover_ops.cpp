@@ -325,7 +325,7 @@ std::string local_report(const ops::Context& ctx, const std::string& tag) {
   flags::PeerReport r;
   r.node = ctx.settings.node_name;
   r.reachable = true;
-  r.in_service = ops::md_active(m.md_device);
+  r.in_service = ops::mirror_active(m, ctx.settings.node_name);
   try {
     r.flags = read_flags(store(), tag);
   } catch (const flags::FlagError& e) {
@@ -345,7 +345,7 @@ void set_target_flags(const ops::Context& ctx, const std::string& tag, const std
   self_in(ctx, m);
   if (!m.find(source)) throw ops::UsageError(source + " is not a system of mirror " + tag);
   if (source == ctx.settings.node_name) throw ops::UsageError("flags-set is run by the source on a target, not on itself");
-  if (ops::md_active(m.md_device))
+  if (ops::mirror_active(m, ctx.settings.node_name))
     throw ops::OpError(tag + " is in service on this system (" + ctx.settings.node_name +
                        "): it cannot be a target of " + source + " now (split brain?): take it out of service here first");
   std::optional<flags::Generation> g;
@@ -380,7 +380,8 @@ std::string quickcheck(const ops::Context& ctx, const std::string& tag, bool che
     return e.what();
   }
   if (!owner) return tag + " is not in service on this system (no " + tag + "_last_owner)";
-  if (!ops::md_active(m.md_device)) return m.md_device + " is not active: the mirror is down here";
+  if (!ops::mirror_active(m, ctx.settings.node_name))
+    return m.md_device + " is not active with " + self->device + " in it: the mirror is down here";
   try {
     const auto state = mdadm::MdSysfs(ops::md_name(m.md_device)).read("dev-" + leaf(self->device) + "/state");
     if (state.find("faulty") != std::string::npos || state.find("in_sync") == std::string::npos)
@@ -393,8 +394,8 @@ std::string quickcheck(const ops::Context& ctx, const std::string& tag, bool che
 }
 
 flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool force) {
-  const auto m = ctx.store.load(tag);
-  const auto& self = self_in(ctx, m);
+  auto m = ctx.store.load(tag);
+  const auto self = self_in(ctx, m);
   auto s = store();
   flags::ServiceQuery q;
   q.node = ctx.settings.node_name;
@@ -404,11 +405,12 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
   } catch (const flags::FlagError& e) {
     throw ops::OpError(std::string(e.what()) + "; nothing was changed");
   }
-  q.already_in_service = ops::md_active(m.md_device) && q.local.last_owner;
+  const bool active = ops::mirror_active(m, self.host);
+  q.already_in_service = active && q.local.last_owner;
   if (!q.already_in_service) {
-    if (ops::md_active(m.md_device))
-      throw ops::OpError(m.md_device + " is active here but TAG_last_owner is absent: run 'netraid remove " + tag +
-                         "' first");
+    if (active)
+      throw ops::OpError(m.md_device + " is active here but " + tag + "_last_owner is absent: run 'netraid remove " +
+                         tag + "' first");
     ctx.run({"blockdev", "--flushbufs", self.device});
     q.leg = leg_info(self.device);
   }
@@ -448,6 +450,12 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
     s.clear_sync_state(tag);
     for (const auto& p : m.systems)
       if (p.host != self.host) s.set_target_state(tag, p.host, SyncState::OutOfSync);
+    if (const auto md = ops::md_device_for(m, self.host); md != m.md_device) {
+      // N+1: this backup already runs another mirror's array under that name.
+      ctx.say(tag + ": " + m.md_device + " runs another array here: using " + md + " on this system");
+      m.md_device = md;
+      ctx.store.save(m);
+    }
     ctx.say(tag + ": assembling " + m.md_device + " from the local leg " + self.device + " alone");
     std::vector<std::string> argv{"mdadm"};
     auto args = mdadm::assemble_argv(m.md_device, {self.device});
@@ -480,7 +488,7 @@ void remove(ops::Context& ctx, const std::string& tag, bool filesystem_only) {
     ctx.run_checked({"umount", m.mount_dir});
   }
   if (filesystem_only) return;
-  if (ops::md_active(m.md_device)) {
+  if (ops::mirror_active(m, ctx.settings.node_name)) {
     ctx.say("stopping " + m.md_device);
     ctx.run_checked({"mdadm", "--stop", m.md_device});
   }

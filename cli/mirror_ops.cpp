@@ -103,6 +103,21 @@ bool md_active(const std::string& md_device) {
   return !state.empty() && state != "clear" && state != "inactive";
 }
 
+bool mirror_active(const config::MirrorConfig& m, const std::string& node) {
+  if (!md_active(m.md_device)) return false;
+  const System* self = m.find(node);
+  if (!self) return false;
+  std::error_code ec;
+  const auto real = fs::canonical(self->device, ec);
+  const std::string leaf = (ec ? fs::path(self->device) : real).filename().string();
+  return fs::exists("/sys/block/" + md_name(m.md_device) + "/md/dev-" + leaf, ec);
+}
+
+std::string md_device_for(const config::MirrorConfig& m, const std::string& node) {
+  if (!md_active(m.md_device) || mirror_active(m, node)) return m.md_device;
+  return free_md_device();
+}
+
 std::string first_global_ipv4() {
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return {};
@@ -210,6 +225,7 @@ namespace {
 struct RemoteNode {
   std::string name;
   std::string address;
+  std::vector<MirrorConfig> mirrors;  // the mirrors it knows (its /etc/netraid)
 };
 
 RemoteNode ask_node_info(const Context& ctx, const std::string& target) {
@@ -219,9 +235,12 @@ RemoteNode ask_node_info(const Context& ctx, const std::string& target) {
                   first_line(r.err) + "): check that it is reachable and has netraid installed");
   try {
     auto j = nlohmann::json::parse(r.out);
-    return {j.at("node").get<std::string>(), j.value("address", "")};
-  } catch (const nlohmann::json::exception&) {
-    throw OpError("netraid on " + target + " answered node-info with something that is not JSON: '" +
+    RemoteNode node{j.at("node").get<std::string>(), j.value("address", ""), {}};
+    if (j.contains("mirrors"))
+      for (const auto& mirror : j.at("mirrors")) node.mirrors.push_back(config::parse(mirror.dump()));
+    return node;
+  } catch (const std::exception&) {
+    throw OpError("netraid on " + target + " answered node-info with something this version cannot read: '" +
                   first_line(r.out) + "': check its version");
   }
 }
@@ -246,7 +265,7 @@ void extend(Context& ctx, const ExtendRequest& req) {
   MirrorConfig m = ctx.store.load(req.tag);
   const System* self = m.find(ctx.settings.node_name);
   if (!self) throw UsageError("this system (" + ctx.settings.node_name + ") is not part of mirror " + m.tag);
-  if (!md_active(m.md_device))
+  if (!mirror_active(m, ctx.settings.node_name))
     throw OpError("mirror " + m.tag + " is not in service here (" + m.md_device +
                   " is not active): extend it on its source system");
   if (static_cast<int>(m.systems.size()) - 1 >= config::kMaxTargets)
@@ -264,15 +283,26 @@ void extend(Context& ctx, const ExtendRequest& req) {
   target.host = node.name;
   target.address = req.target_address.empty() ? (node.address.empty() ? req.target : node.address) : req.target_address;
   target.device = req.target_device.empty() ? self->device : req.target_device;
-  target.port = req.port ? req.port : config::free_port(node.name, ctx.store.list());
+  // Mirrors known here or on the target (whose other sources this system may
+  // not know: N+1) hold ports and disks there. Their md devices do not
+  // conflict: each system picks its own when it runs an array.
+  auto others = ctx.store.list();
+  for (auto known : node.mirrors) {
+    if (known.tag == m.tag && !known.find(ctx.settings.node_name))
+      throw UsageError(node.name + " already holds another mirror named " + m.tag +
+                       " (of other systems): give this mirror another tag, or delete that one there");
+    const bool seen = std::any_of(others.begin(), others.end(), [&](const MirrorConfig& o) { return o.tag == known.tag; });
+    known.md_device.clear();
+    if (!seen) others.push_back(known);
+  }
+  others.erase(std::remove_if(others.begin(), others.end(), [&](const MirrorConfig& o) { return o.tag == m.tag; }),
+               others.end());
+  target.port = req.port ? req.port : config::free_port(node.name, others);
   target.priority = req.priority;
   target.mode = req.mode;
   MirrorConfig grown = m;
   grown.systems.push_back(target);
   if (auto e = config::validate(grown); !e.empty()) throw UsageError(e);
-  auto others = ctx.store.list();
-  others.erase(std::remove_if(others.begin(), others.end(), [&](const MirrorConfig& o) { return o.tag == m.tag; }),
-               others.end());
   if (auto e = config::find_conflict(grown, others); !e.empty()) throw UsageError(e);
   // The target's disk must be at least as large as the local leg.
   const std::uint64_t needed = device::inspect(self->device).size_bytes;
@@ -377,7 +407,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
     ctx.say("unmounting " + facts.mounted_on);
     ctx.run_checked({"umount", facts.mounted_on});
   }
-  if (md_active(m.md_device)) {
+  if (mirror_active(m, ctx.settings.node_name)) {
     ctx.say("stopping " + m.md_device);
     ctx.run_checked({"mdadm", "--stop", m.md_device});
   }

@@ -84,6 +84,13 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force);
 // Helpers the verbs share.
 std::string md_name(const std::string& md_device);  // "/dev/md0" -> "md0"
 bool md_active(const std::string& md_device);
+// M's array runs on this system: its md device is active with NODE's local
+// leg in it. A bare md_active is not enough: a backup of several sources
+// (N+1) may run another mirror's array under the same md name.
+bool mirror_active(const config::MirrorConfig& m, const std::string& node);
+// The md device M's array takes on this system: its configured one unless
+// another array runs there, then the first free one.
+std::string md_device_for(const config::MirrorConfig& m, const std::string& node);
 std::string first_global_ipv4();
 
 }  // namespace netraid::ops

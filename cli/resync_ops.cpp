@@ -73,7 +73,7 @@ legs::LegObservation observe(const config::MirrorConfig& m, const LegRuntime& le
 }  // namespace
 
 int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& options) {
-  if (!md_active(m.md_device))
+  if (!mirror_active(m, ctx.settings.node_name))
     throw OpError("mirror " + m.tag + " is not in service on this system (" + m.md_device +
                   " is not active): run this on its source");
   const config::System* self = m.find(ctx.settings.node_name);

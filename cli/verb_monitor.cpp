@@ -57,7 +57,7 @@ int run_monitor(std::span<const std::string> args) {
     for (;;) {
       std::vector<std::string> watched;
       for (const auto& m : ctx.store.list()) {
-        if (!ops::md_active(m.md_device)) continue;
+        if (!ops::mirror_active(m, ctx.settings.node_name)) continue;
         watched.push_back(ops::md_name(m.md_device));
         try {
           ops::resync_pass(ctx, m);

@@ -26,10 +26,18 @@ int run_node_info(std::span<const std::string> args) {
     auto a = cli::parse_args("node-info", args, {}, {"--json"});
     auto s = settings::load();
     const auto address = ops::first_global_ipv4();
-    if (a.has("--json"))
-      std::printf("%s\n", nlohmann::json{{"node", s.node_name}, {"address", address}, {"version", NETRAID_VERSION}}
+    if (a.has("--json")) {
+      // The mirrors this system knows, so that a source extending a mirror to
+      // it avoids their ports and disks (N+1: one backup of several sources).
+      auto mirrors = nlohmann::json::array();
+      for (const auto& m : config::Store(s.conf_dir).list()) mirrors.push_back(nlohmann::json::parse(config::render(m)));
+      std::printf("%s\n", nlohmann::json{{"node", s.node_name},
+                                         {"address", address},
+                                         {"version", NETRAID_VERSION},
+                                         {"mirrors", mirrors}}
                               .dump()
                               .c_str());
+    }
     else
       std::printf("node %s address %s netraid %s\n", s.node_name.c_str(), address.c_str(), NETRAID_VERSION);
     return cli::kOk;
@@ -43,7 +51,11 @@ int run_config_import(std::span<const std::string> args) {
     auto a = cli::parse_args("config-import", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("config-import: give the mirror's JSON document as one argument");
     auto m = config::parse(a.positional[0]);
-    config::Store(settings::load().conf_dir).save(m);
+    config::Store store(settings::load().conf_dir);
+    // The md device is chosen per system (an N+1 backup may run another
+    // mirror's array under the source's md name): keep the one used here.
+    if (auto known = store.find(m.tag)) m.md_device = known->md_device;
+    store.save(m);
     return cli::kOk;
   });
 }

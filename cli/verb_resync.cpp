@@ -86,7 +86,7 @@ int run_set(std::span<const std::string> args) {
       throw cli::ArgsError("set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s");
     ops::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!ops::md_active(m.md_device)) throw ops::OpError("mirror " + m.tag + " is not in service on this system");
+    if (!ops::mirror_active(m, ctx.settings.node_name)) throw ops::OpError("mirror " + m.tag + " is not in service on this system");
     mdadm::MdSysfs md(ops::md_name(m.md_device));
     for (const auto& [option, attribute] : {std::pair{"--speed-limit", "sync_speed_max"},
                                             std::pair{"--speed-limit-min", "sync_speed_min"}}) {

@@ -26,7 +26,7 @@ netraid::status::NodeObservations observe(const netraid::ops::Context& ctx, cons
   // md_device may be a symlink (/dev/md/NAME); the kernel name is its target's.
   const auto real = fs::canonical(m.md_device, ec);
   seen.array_name = ec ? ops::md_name(m.md_device) : real.filename().string();
-  if (ops::md_active("/dev/" + seen.array_name)) {
+  if (ops::md_active("/dev/" + seen.array_name) && ops::mirror_active(m, ctx.settings.node_name)) {
     mdadm::MdSysfs md(seen.array_name);
     for (const auto& member : md.members()) {
       try {

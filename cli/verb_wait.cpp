@@ -41,7 +41,7 @@ int run_wait(std::span<const std::string> args) {
     const auto timeout = a.has("--timeout") ? cli::parse_number("--timeout", a.values["--timeout"], 1, 86400 * 30) : 0;
     ops::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!ops::md_active(m.md_device))
+    if (!ops::mirror_active(m, ctx.settings.node_name))
       throw ops::OpError("mirror " + m.tag + " is not in service on this system: wait on its source");
     mdadm::MdSysfs md(ops::md_name(m.md_device));
     const bool tty = isatty(STDOUT_FILENO);
