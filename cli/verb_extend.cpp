@@ -28,6 +28,10 @@ int run_extend(std::span<const std::string> args) {
     if (a.has("--mode")) {
       auto mode = config::parse_mode(a.values["--mode"]);
       if (!mode) throw cli::ArgsError("extend: --mode '" + a.values["--mode"] + "' is not sync or async");
+      // Refused rather than stored: an administrator must not believe a
+      // target is asynchronous (or that its lag is bounded) when it is not.
+      if (*mode == config::ReplicationMode::kAsync)
+        throw cli::ArgsError("extend: --mode async is not implemented yet (targets are written synchronously): use --mode sync");
       req.mode = *mode;
     }
     if (auto e = config::validate_tag(req.tag); !e.empty()) throw cli::ArgsError("extend: " + e);

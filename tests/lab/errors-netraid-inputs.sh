@@ -139,6 +139,7 @@ step "extend: numbers"
 refused n1 2 "--priority '0' is not a whole number from 1 to 1000" "1 to 1000" -- extend other --target n2 --priority 0
 refused n1 2 "--target 'n2:99999' is not HOST or HOST:PORT" "port 1-65535" -- extend other --target n2:99999
 refused n1 2 "--mode 'fast' is not sync or async" "sync or async" -- extend other --target n2 --mode fast
+refused n1 2 "--mode async is not implemented yet" "use --mode sync" -- extend other --target n2 --mode async
 
 step "extend: a mirror that already has the most targets (7)"
 big="$LAB_DIR/nodes/n1/persist/etc-netraid/big.json"

@@ -72,7 +72,10 @@ step "n2's disk is replaced by a blank one: the monitor chooses a full resync"
 lab crash n2 > /dev/null
 IMG=$(lab disk n2)
 rm -f "$IMG" && truncate -s 256M "$IMG"
-sleep 8  # md notices the dead link (NBD timeout) and fails the leg
+# md notices the dead link (NBD timeout) and fails the leg; booting n2
+# before that would let the wait below return on the old, healthy state.
+for i in $(seq 120); do [[ "$(md_health n1)" == *_* ]] && break; sleep 0.5; done
+[[ "$(md_health n1)" == *_* ]] || fail "md on n1 did not fail n2's leg within 60 s of the crash"
 BEFORE=$(bytes_written n1 "${NBD#/dev/}")
 lab boot n2 > /dev/null
 wait_healthy n1 datarep 180
