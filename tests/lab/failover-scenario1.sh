@@ -11,12 +11,7 @@ netraid_lab_setup
 CM_NODES="n1 n2"
 
 step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 40 MiB of files with checksums"
-nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
-nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
-wait_synced n1
-make_pattern "$SHARED/base" 40
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+standard_mirror 40
 G1=$(generation_of n1)
 [ -n "$G1" ] || fail "no generation on n1 after create"
 expect_flag n1 last_owner n1

@@ -12,12 +12,7 @@ netraid_lab_setup
 CM_NODES="n1 n2"
 
 step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 32 MiB of files with checksums"
-nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
-nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
-wait_synced n1
-make_pattern "$SHARED/base" 32
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+standard_mirror 32
 G1=$(generation_of n1)
 expect_flag n2 sync_state in_sync
 sleep 7

@@ -13,12 +13,7 @@ netraid_lab_setup
 CM_NODES="n1 n2"
 
 step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync, monitor on n1"
-nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
-nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
-wait_synced n1
-make_pattern "$SHARED/base" 16
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+standard_mirror 16
 expect_flag n2 sync_state in_sync
 sleep 7  # md clears the bits of the initial sync and the files on both legs (daemon_sleep 5 s)
 on n1 sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"

@@ -12,12 +12,7 @@ lab_up 2 --disks 256M
 netraid_lab_setup
 
 step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync"
-nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
-nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
-wait_synced n1
-make_pattern "$SHARED/base" 8
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+standard_mirror 8
 sleep 7
 
 step "both paths fail: replication link cut, n2's command path to n1 broken"

@@ -10,12 +10,7 @@ lab_up 2 --disks 256M
 netraid_lab_setup
 
 step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 24 MiB of files with checksums"
-nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
-nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
-wait_synced n1
-make_pattern "$SHARED/base" 24
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+standard_mirror 24
 sleep 7
 nr n1 resync $TAG > /dev/null
 expect_flag n2 sync_state in_sync

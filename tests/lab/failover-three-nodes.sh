@@ -70,16 +70,22 @@ baseline() {
   done
 }
 
+# source_dies DEAD NEXT: DEAD crashes; the cluster manager must pick NEXT,
+# whose restore succeeds; its output goes to $SHARED/restore.NEXT.log.
+source_dies() {
+  lab crash "$1" > /dev/null
+  baseline "$2"
+  cm_failover "$1"
+  [ "$CM_NODE" = "$2" ] || fail "cluster manager chose $CM_NODE, expected $2"
+  [ "$CM_RC" = 0 ] || fail "restore on $2 failed (exit $CM_RC)"
+  expect_flag "$2" last_owner "$2"
+  echo "$CM_OUT" > "$SHARED/restore.$2.log"
+}
+
 step "n1 crashes; the cluster manager picks n2 (priority 2 before 3)"
-lab crash n1 > /dev/null
-baseline n2
-cm_failover n1
-[ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE, expected n2"
-[ "$CM_RC" = 0 ] || fail "restore on n2 failed (exit $CM_RC)"
-expect_flag n2 last_owner n2
+source_dies n1 n2
 on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "n2 does not hold the replicated files"
 
-echo "$CM_OUT" > "$SHARED/restore.n2.log"
 step "restore on n2 took n3 over from n1 with a partial resync; n2 writes 6 MiB as the new source"
 expect_partial n2 n3 "$SHARED/restore.n2.log"
 make_pattern "$SHARED/on_n2" 6
@@ -103,13 +109,7 @@ sync_and_compare n2 n3 "n2 and n3 after n1 returned"
 sleep 7
 
 step "n2 crashes; the cluster manager picks n1 (priority 1), which resyncs n3 and then n2 partially"
-lab crash n2 > /dev/null
-baseline n1
-cm_failover n2
-[ "$CM_NODE" = n1 ] || fail "cluster manager chose $CM_NODE, expected n1"
-[ "$CM_RC" = 0 ] || fail "restore on n1 failed (exit $CM_RC)"
-expect_flag n1 last_owner n1
-echo "$CM_OUT" > "$SHARED/restore.n1.log"
+source_dies n2 n1
 expect_partial n1 n3 "$SHARED/restore.n1.log"
 make_pattern "$SHARED/on_n1" 4
 on n1 sh -c 'cp "$1/on_n1" /mnt/on_n1 && sync' sh "$SHARED"

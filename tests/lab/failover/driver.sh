@@ -69,6 +69,17 @@ expect_degraded() {
   esac
 }
 
+# standard_mirror MIB: mirror $TAG n1 -> n2 with ext4 on /mnt, in sync, and
+# MIB MiB of files in /mnt/base with their checksums in $SHARED/sums.base.
+standard_mirror() {
+  nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+  nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
+  wait_synced n1
+  make_pattern "$SHARED/base" "$1"
+  on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
+  ( cd "$SHARED" && md5sum base > sums.base )
+}
+
 # wait_synced NODE: the mirror on NODE has every target in sync, then one
 # pass so the source records it and tells the targets (flags).
 wait_synced() {
