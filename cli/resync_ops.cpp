@@ -100,6 +100,10 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         if (seen.in_array && !seen.faulty) ++mirroring;
         break;
       }
+      if (plan.action == LegAction::kConnect && options.may_connect && !options.may_connect(t.host)) break;
+      auto connected = [&](bool ok) {
+        if (options.connect_outcome) options.connect_outcome(t.host, ok);
+      };
       ctx.say(m.tag + ": " + t.host + ": " + legs::to_string(plan.action) + ": " + plan.reason);
       const auto md = m.md_device;
       if (plan.action == LegAction::kRemoveFaulty || plan.action == LegAction::kPauseOut) {
@@ -116,6 +120,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
         auto served = ctx.run_remote(t.host, serve);
         if (served.exit_code != 0) {
+          connected(false);
           if (failover::split_brain_on_refusal(ctx, m, t.host)) break;
           ctx.say(m.tag + ": " + t.host + ": unreachable or not serving (" +
                   first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
@@ -126,9 +131,11 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         if (r.exit_code != 0 && !leg.nbd.empty()) r = ctx.run_self(attach_args(m, t, "", needed));
         const std::string dev = nbd_device_in(r.out);
         if (r.exit_code != 0 || dev.empty()) {
+          connected(false);
           ctx.say(m.tag + ": " + t.host + ": cannot attach (" + first_line(r.err) + "): stays Out of Sync");
           break;
         }
+        connected(true);
         leg.nbd = dev;
         start_link_watch(ctx, m, t.host, dev);
         attached[t.host] = dev;

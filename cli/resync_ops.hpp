@@ -2,6 +2,7 @@
 // `netraid resync`, `fullresync`, `pause`, `resume` and the monitor. Each pass
 // observes each leg, asks leg_plan what to do, does it, and repeats.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,10 @@ namespace netraid::ops {
 
 struct PassOptions {
   std::optional<std::string> full_resync_host;  // fullresync this target ("*" = all)
+  // The monitor's reconnect backoff: a target this says no to is not
+  // reconnected in this pass; each reconnect attempt's outcome is reported.
+  std::function<bool(const std::string& host)> may_connect;
+  std::function<void(const std::string& host, bool connected)> connect_outcome;
 };
 
 // One pass over all targets of TAG on its source. Returns how many targets are

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
 #include "cli_support.hpp"
+#include "reconnect_backoff.hpp"
 #include "resync_ops.hpp"
 
 namespace {
@@ -41,8 +43,9 @@ void wait_for_md_event(const std::vector<std::string>& md_names, int seconds) {
 
 int run_monitor(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid monitor [--interval SECONDS] [--once]\n"
-                            "  Supervises every mirror in service on this system: reconnects lost targets with\n"
-                            "  backoff and resyncs them (partial through the bitmap, full when it cannot tell).\n"
+                            "  Supervises every mirror in service on this system: reconnects lost targets (after\n"
+                            "  the interval, then doubling up to 60 s while one stays unreachable) and resyncs them\n"
+                            "  (partial through the bitmap, full when it cannot tell).\n"
                             "  Logs each action with its reason on stdout. --once: one pass, then exit.\n"))
     return cli::kOk;
   return cli::run_verb("monitor", [&] {
@@ -54,13 +57,26 @@ int run_monitor(std::span<const std::string> args) {
       std::fflush(stdout);
     };
     ctx.say("started (interval " + std::to_string(interval) + " s)");
+    // A target that stays unreachable is tried again after the interval, then
+    // twice as long each time, up to a minute (or the interval when longer):
+    // a flapping target costs little, a returning one waits at most that.
+    backoff::Schedule schedule(static_cast<unsigned>(interval), std::max(60u, static_cast<unsigned>(interval)));
+    auto now = [] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    };
     for (;;) {
       std::vector<std::string> watched;
       for (const auto& m : ctx.store.list()) {
         if (!ops::mirror_active(m, ctx.settings.node_name)) continue;
         watched.push_back(ops::md_name(m.md_device));
+        ops::PassOptions options;
+        options.may_connect = [&](const std::string& host) { return schedule.may_try(m.tag + "/" + host, now()); };
+        options.connect_outcome = [&](const std::string& host, bool ok) {
+          const unsigned wait = schedule.record(m.tag + "/" + host, ok, now());
+          if (!ok) ctx.say(m.tag + ": " + host + ": next reconnect attempt in " + std::to_string(wait) + " s");
+        };
         try {
-          ops::resync_pass(ctx, m);
+          ops::resync_pass(ctx, m, options);
         } catch (const std::exception& e) {
           ctx.say(m.tag + ": " + e.what());
         }

@@ -42,7 +42,9 @@ int run_fullresync(std::span<const std::string> args) {
     auto m = ctx.store.load(a.positional[0]);
     if (host && (!m.find(*host) || *host == ctx.settings.node_name))
       throw ops::UsageError(*host + " is not a target of mirror " + m.tag);
-    ops::resync_pass(ctx, m, {host ? *host : std::string("*")});
+    ops::PassOptions options;
+    options.full_resync_host = host ? *host : std::string("*");
+    ops::resync_pass(ctx, m, options);
     return cli::kOk;
   });
 }

@@ -44,7 +44,11 @@ DIRTY=$(try_on n1 mdadm --examine-bitmap /dev/ubda | sed -n 's/.* \([0-9]*\) dir
 [[ "$DIRTY" =~ ^[0-9]+$ ]] && [ "$DIRTY" -gt 0 ] || fail "expected dirty bitmap chunks on n1, got '$DIRTY'"
 BEFORE=$(bytes_written n1 "${NBD#/dev/}")
 
-step "n2 boots: the monitor reconnects it and resyncs partially"
+step "the monitor backs off while n2 is down; n2 boots: it reconnects it and resyncs partially"
+for i in $(seq 90); do
+  [ "$(try_on n1 grep -c "n2: next reconnect attempt" /var/log/netraid/monitor.log)" -ge 3 ] && break
+  sleep 1
+done
 lab boot n2 > /dev/null
 wait_healthy n1 datarep 120
 NBD_NOW=/dev/$(nbd_leg n1 datarep)
@@ -57,6 +61,9 @@ try_on n1 grep "re-add" /var/log/netraid/monitor.log | sed 's/^/    /'
 try_on n1 grep -q "re-add (partial resync)" /var/log/netraid/monitor.log || fail "the monitor did not choose a partial re-add"
 [ "$RESYNCED" -gt 0 ] || fail "nothing was resynced to n2"
 [ "$RESYNCED" -le $((DIRTY_BYTES * 11 / 10)) ] || fail "resynced $RESYNCED bytes, more than 1.1 x the $DIRTY_BYTES dirty bytes"
+WAITS=$(try_on n1 sed -n 's/.*n2: next reconnect attempt in \([0-9]*\) s$/\1/p' /var/log/netraid/monitor.log | tr '\n' ' ')
+echo "    the monitor's waits between reconnects of n2 while it was down (interval 2 s): $WAITS"
+case "$WAITS" in "2 4 8 "*) ;; *) fail "the monitor did not back off 2, 4, 8 s ... (waits: '$WAITS')" ;; esac
 
 step "files intact, legs byte-identical"
 ( cd "$SHARED" && md5sum base > sums )
