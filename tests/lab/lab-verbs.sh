@@ -33,15 +33,18 @@ on n1 grep -q '^raid1 ' /proc/modules
 on n1 grep -q '^nbd ' /proc/modules
 
 step "the nodes reach each other; cut drops the link, heal restores it"
-on n1 ping -c1 -W2 "$N2" > /dev/null
+# reaches A B: A gets an answer from B (3 tries 0.3 s apart: a fresh bridge
+# port or ARP entry may drop the first packet, which TCP would retry too).
+reaches() { on "$1" ping -c3 -i0.3 -W2 "$2" > /dev/null || fail "$1 does not reach $2"; }
+reaches n1 "$N2"
 lab cut n1 n2 2> /dev/null
 try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after cut"
 lab heal 2> /dev/null
-on n1 ping -c1 -W2 "$N2" > /dev/null
+reaches n1 "$N2"
 lab isolate n2 2> /dev/null
 try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after isolate"
 lab heal 2> /dev/null
-on n1 ping -c1 -W2 "$N2" > /dev/null
+reaches n1 "$N2"
 
 step "netem adds delay"
 lab netem n2 delay 200ms 2> /dev/null
@@ -58,7 +61,7 @@ pgrep -f "umid=$NETRAID_LAB-n2" > /dev/null && fail "processes of crashed n2 are
 lab boot n2 2> /dev/null
 [ "$(on n2 head -c 19 /dev/ubda)" = marker-before-crash ] || fail "n2's disk lost what was written before the crash"
 [ "$(on n2 cat /etc/netraid/state)" = kept ] || fail "n2's /etc/netraid did not survive the crash"
-on n1 ping -c1 -W2 "$N2" > /dev/null
+reaches n1 "$N2"
 
 step "a second 'up' of the same lab is refused"
 lab up 1 2> "$SHARED/err" && fail "a second 'up' of a running lab succeeded"
