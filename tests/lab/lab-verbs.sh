@@ -33,18 +33,30 @@ on n1 grep -q '^raid1 ' /proc/modules
 on n1 grep -q '^nbd ' /proc/modules
 
 step "the nodes reach each other; cut drops the link, heal restores it"
-# reaches A B: A gets an answer from B (3 tries 0.3 s apart: a fresh bridge
-# port or ARP entry may drop the first packet, which TCP would retry too).
-reaches() { on "$1" ping -c3 -i0.3 -W2 "$2" > /dev/null || fail "$1 does not reach $2"; }
-reaches n1 "$N2"
+# reaches A B WHEN: A gets an answer from B within 10 s (a ping every 0.3 s
+# until the first answer: a fresh bridge port, ARP entry or a loaded machine
+# may lose or delay the first ones, which TCP would retry too). On failure it
+# shows what A and the bridge saw, for the post-mortem.
+reaches() {
+  local t0=$SECONDS
+  try_on "$1" ping -c1 -i0.3 -w10 "$2" > /dev/null && {
+    echo "    $1 reaches $2 $3 ($((SECONDS - t0)) s)"
+    return 0
+  }
+  echo "--- $1 got no answer from $2 $3: neighbours, routes, links, bridge ports" >&2
+  try_on "$1" sh -c 'ip neigh; ip route; ip -s link' >&2
+  lab host -- bridge link >&2
+  fail "$1 does not reach $2 $3"
+}
+reaches n1 "$N2" "after boot"
 lab cut n1 n2 2> /dev/null
 try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after cut"
 lab heal 2> /dev/null
-reaches n1 "$N2"
+reaches n1 "$N2" "after heal of a cut"
 lab isolate n2 2> /dev/null
 try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after isolate"
 lab heal 2> /dev/null
-reaches n1 "$N2"
+reaches n1 "$N2" "after heal of an isolate"
 
 step "netem adds delay"
 lab netem n2 delay 200ms 2> /dev/null
@@ -61,7 +73,7 @@ pgrep -f "umid=$NETRAID_LAB-n2" > /dev/null && fail "processes of crashed n2 are
 lab boot n2 2> /dev/null
 [ "$(on n2 head -c 19 /dev/ubda)" = marker-before-crash ] || fail "n2's disk lost what was written before the crash"
 [ "$(on n2 cat /etc/netraid/state)" = kept ] || fail "n2's /etc/netraid did not survive the crash"
-reaches n1 "$N2"
+reaches n1 "$N2" "after n2 rebooted"
 
 step "a second 'up' of the same lab is refused"
 lab up 1 2> "$SHARED/err" && fail "a second 'up' of a running lab succeeded"
