@@ -5,7 +5,7 @@
 #   seq:   1 MiB O_DIRECT sequential write, fio psync, 1 job      (MB/s)
 #   seqq:  1 MiB O_DIRECT sequential write, fio libaio iodepth 8  (MB/s)
 #   dsync: 4 KiB O_DIRECT+O_DSYNC writes, fio psync, 1 job        (MB/s, IOPS)
-# Usage: NETRAID_BUILD_DIR=build-client bench/client/nbd-attach-bench.sh [SIZE_MiB]
+# Usage: bench/client/nbd-attach-bench.sh [SIZE_MiB]   (NETRAID_BUILD_DIR: default build)
 set -u
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 LAB="$SRC/lab/netraid-lab"

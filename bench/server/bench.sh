@@ -8,7 +8,7 @@
 set -euo pipefail
 shopt -s inherit_errexit  # a failed client inside $(...) stops the run
 here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build-server}
+build=${1:-$here/../../build}
 plugin=${NETRAID_PLUGIN:-$build/nbd-server/nbdkit-netraid-plugin.so}
 size_mib=${SIZE_MIB:-1024}
 rounds=${ROUNDS:-3}
