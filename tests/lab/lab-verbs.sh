@@ -54,6 +54,9 @@ try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after
 lab heal 2> /dev/null
 reaches n1 "$N2" "after heal of a cut"
 lab isolate n2 2> /dev/null
+# n2 sends at once while isolated: with its tap taken down that killed n2's
+# network for good (UML's vector driver after EIO).
+try_on n2 ping -c2 -i0.3 -W1 "$N1" > /dev/null 2>&1 && fail "n2 still reaches n1 after isolate"
 try_on n1 ping -c1 -W1 "$N2" > /dev/null 2>&1 && fail "n1 still reaches n2 after isolate"
 lab heal 2> /dev/null
 reaches n1 "$N2" "after heal of an isolate"
