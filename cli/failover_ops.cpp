@@ -1,6 +1,7 @@
 #include "failover_ops.hpp"
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include "failover_plan.hpp"
@@ -274,7 +275,8 @@ namespace {
 void record_targets(const ops::Context& ctx, const config::MirrorConfig& m);
 }  // namespace
 
-void after_pass(const ops::Context& ctx, const config::MirrorConfig& m) {
+void record_target_states(const ops::Context& ctx, const config::MirrorConfig& m) {
+  if (!ops::mirror_active(m, ctx.settings.node_name)) return;
   // Replication goes on whatever happens to the flags; the problem is said.
   try {
     record_targets(ctx, m);
@@ -355,6 +357,7 @@ void set_target_flags(const ops::Context& ctx, const std::string& tag, const std
   // Order: once this system is a target of `source`, it never claims to be
   // the last owner again; the state and generation follow.
   s.clear_last_owner(tag);
+  s.clear_wait_started(tag);  // the source is back: nothing to wait for
   s.set_source(tag, source);
   s.set_sync_state(tag, state);
   if (g) s.set_generation(tag, *g);
@@ -390,6 +393,7 @@ std::string quickcheck(const ops::Context& ctx, const std::string& tag, bool che
     return "the local leg " + self->device + " is not a member of " + m.md_device;
   }
   if (check_filesystem && !m.mount_dir.empty() && !mounted(m)) return m.md_device + " is not mounted on " + m.mount_dir;
+  record_target_states(ctx, m);
   return {};
 }
 
@@ -417,6 +421,14 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
   q.source_seen_since_boot = fs::exists(seen_file(ctx, tag));
   q.force = force;
   q.wait_timeout_s = wait_timeout_from_env();
+  const std::int64_t now = std::time(nullptr);
+  std::optional<std::int64_t> wait_started;
+  try {
+    wait_started = s.wait_started(tag);
+  } catch (const flags::FlagError& e) {
+    throw ops::OpError(std::string(e.what()) + "; nothing was changed");
+  }
+  q.waited_s = flags::waited_seconds(wait_started, now);
   if (!q.already_in_service)
     for (const auto& p : m.systems) {
       if (p.host == self.host) continue;
@@ -432,6 +444,14 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
     reason.replace(pos, 3, tag);
   if (d.set_data_corrupt) s.set_data_corrupt(tag, reason);
   if (d.clear_last_owner) s.clear_last_owner(tag);
+  // The wait for the previous source is counted from its first refusal,
+  // durably, so LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT expires across calls
+  // and reboots; any other outcome ends the wait.
+  if (d.action == flags::ServiceAction::RefuseWaitForPreviousSource) {
+    if (!wait_started) s.set_wait_started(tag, now);
+  } else if (wait_started) {
+    s.clear_wait_started(tag);
+  }
   if (!flags::goes_in_service(d.action)) throw ops::OpError("refused: " + reason, 1);
   std::error_code ec;
   fs::create_directories(ctx.settings.run_dir, ec);

@@ -44,7 +44,11 @@ ReAdd before_re_add(const ops::Context& ctx, const config::MirrorConfig& m, cons
 bool split_brain_on_refusal(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
 // Before a full add: tell the target it is being resynced from here.
 void before_add_full(const ops::Context& ctx, const config::MirrorConfig& m, const std::string& target);
-// After a pass: record each target's state and tell the ones that changed.
-void after_pass(const ops::Context& ctx, const config::MirrorConfig& m);
+// Record each target's state as md shows it now and tell the targets whose
+// state changed. Run after each resync pass and by whatever first sees a
+// resync end (wait, status, quickcheck), so that a target becomes in_sync
+// (able to take over) without depending on the monitor having run. A no-op
+// unless TAG runs here as source.
+void record_target_states(const ops::Context& ctx, const config::MirrorConfig& m);
 
 }  // namespace netraid::failover

@@ -86,7 +86,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
   // Record what is true before acting: a target found in sync is told so (and
   // given the generation) before a pause or a failure takes it out, or its
   // later return would look like a half-synced copy and cost a full resync.
-  failover::after_pass(ctx, m);
+  failover::record_target_states(ctx, m);
 
   for (const auto& t : m.systems) {
     if (t.host == self->host) continue;
@@ -165,7 +165,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
       }
     }
   }
-  failover::after_pass(ctx, m);  // issue 7: record/tell each target's sync state
+  failover::record_target_states(ctx, m);  // issue 7: record/tell each target's sync state
   return mirroring;
 }
 

@@ -2,6 +2,7 @@
 
 #include "cli_support.hpp"
 #include "config_store.hpp"
+#include "failover_ops.hpp"
 #include "mirror_status.hpp"
 #include "netraid/flags/flag_store.hpp"
 #include "netraid/flags/lkroot.hpp"
@@ -55,6 +56,8 @@ int run_status(std::span<const std::string> args) {
     auto a = cli::parse_args("status", args, {}, {"--json"});
     if (a.positional.size() > 1) throw cli::ArgsError("status: give at most one TAG");
     ops::Context ctx(settings::load());
+    // stdout is the report (JSON for machines): progress lines go to stderr.
+    ctx.say = [](const std::string& line) { std::fprintf(stderr, "netraid: %s\n", line.c_str()); };
     std::vector<config::MirrorConfig> mirrors;
     if (a.positional.empty())
       mirrors = ctx.store.list();
@@ -63,7 +66,10 @@ int run_status(std::span<const std::string> args) {
     auto mdstat_text = config::read_file("/proc/mdstat").value_or("");
     const auto mdstat = mdadm::parse_mdstat(mdstat_text);
     std::vector<status::MirrorStatus> all;
-    for (const auto& m : mirrors) all.push_back(status::compute_mirror_status(m, mdstat, observe(ctx, m)));
+    for (const auto& m : mirrors) {
+      failover::record_target_states(ctx, m);  // a resync that ended is recorded by whoever sees it first
+      all.push_back(status::compute_mirror_status(m, mdstat, observe(ctx, m)));
+    }
     if (a.has("--json")) {
       std::printf("%s", status::render_json(all).c_str());
     } else if (all.empty()) {

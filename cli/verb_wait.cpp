@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli_support.hpp"
+#include "failover_ops.hpp"
 #include "progress.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 
@@ -55,6 +56,7 @@ int run_wait(std::span<const std::string> args) {
       const bool syncing = s.action != "idle" && s.action != "frozen";
       if (!syncing && s.degraded == 0) {
         end_line();
+        failover::record_target_states(ctx, m);  // the targets may take over from now on
         std::printf("%s: in sync on all legs\n", m.tag.c_str());
         return cli::kOk;
       }

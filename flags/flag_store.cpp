@@ -10,8 +10,8 @@ namespace netraid::flags {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kFlagNames{"last_owner", "source",  "data_corrupt",
-                                                     "sync_state", "targets", "generation"};
+constexpr std::array<std::string_view, 7> kFlagNames{"last_owner", "source",     "data_corrupt", "sync_state",
+                                                     "targets",    "generation", "wait_started"};
 
 std::string file_name(std::string_view tag, std::string_view flag) {
   require_valid_tag(tag);
@@ -28,6 +28,17 @@ std::string parse_node_flag(std::string_view text, std::string_view what) {
   if (auto problem = node_name_problem(node))
     throw FlagError(std::string(what) + ": " + *problem + ": torn or foreign flag file");
   return std::string(node);
+}
+
+std::int64_t parse_wait_started(std::string_view text) {
+  std::int64_t seconds = 0;
+  const bool digits_only = text.size() >= 2 && text.size() <= 21 && text.back() == '\n' &&
+                           text.substr(0, text.size() - 1).find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits_only)
+    throw FlagError("wait_started: '" + std::string(text.substr(0, 32)) +
+                    "' is not seconds since the epoch and a newline: torn or foreign flag file");
+  for (char c : text.substr(0, text.size() - 1)) seconds = seconds * 10 + (c - '0');
+  return seconds;
 }
 
 std::map<std::string, SyncState> parse_targets(std::string_view text) {
@@ -159,6 +170,20 @@ void FlagStore::set_generation(std::string_view tag, const Generation& g) const 
   if (g.empty()) throw FlagError("generation of " + std::string(tag) + ": refusing to store an empty generation");
   write(tag, "generation", format_generation(g));
 }
+
+std::optional<std::int64_t> FlagStore::wait_started(std::string_view tag) const {
+  const auto text = read(tag, "wait_started");
+  if (!text) return std::nullopt;
+  try {
+    return parse_wait_started(*text);
+  } catch (const FlagError& e) {
+    throw FlagError(path(tag, "wait_started") + ": " + e.what());
+  }
+}
+void FlagStore::set_wait_started(std::string_view tag, std::int64_t seconds_since_epoch) const {
+  write(tag, "wait_started", std::to_string(seconds_since_epoch) + "\n");
+}
+void FlagStore::clear_wait_started(std::string_view tag) const { remove(tag, "wait_started"); }
 
 void FlagStore::remove_all(std::string_view tag) const {
   for (const auto flag : kFlagNames) remove(tag, flag);

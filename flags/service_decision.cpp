@@ -144,6 +144,24 @@ ServiceDecision decide_service(const ServiceQuery& q) {
                                 (down.empty() ? std::string{} : "; " + down + " will be resynced when it returns"));
   }
 
+  // This node was the source and released TAG cleanly (remove clears
+  // TAG_last_owner but keeps TAG_source): stop/start on the same system.
+  // No reachable peer is in service, newer or diverged (checked above); a
+  // target that cannot be asked may have taken over since the release.
+  if (q.local.source == q.node && !q.local.generation.empty()) {
+    if (q.peers.empty()) return go_in_service(q, "this node was the source (released cleanly) and the mirror has no targets");
+    bool any_reachable = false;
+    for (const auto& p : q.peers) any_reachable = any_reachable || p.reachable;
+    if (!any_reachable)
+      return refuse(ServiceAction::RefuseTargetsUnreachable,
+                    "this node released TAG cleanly, but " + unreachable_list(q) +
+                        " cannot be reached and may have taken over since: bring one back, or "
+                        "`mirror_action TAG force` to accept losing any writes made there");
+    const auto down = unreachable_list(q);
+    return go_in_service(q, "this node was the source and released TAG cleanly; no target took over since" +
+                                (down.empty() ? std::string{} : "; " + down + " will be resynced when it returns"));
+  }
+
   // This node was a target.
   if (!q.local.sync_state || q.local.generation.empty())
     return refuse(ServiceAction::RefuseStale, "this copy was never in sync with a source: it cannot go in service");
@@ -151,11 +169,6 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     return refuse(ServiceAction::RefuseStale,
                   "this copy is out of sync (it missed writes of " + previous +
                       "): bring " + previous + " back, or `mirror_action TAG force` to accept losing those writes");
-  if (q.source_alive_after_link_loss)
-    return refuse(ServiceAction::RefuseStale,
-                  previous + " was still alive after the replication link to it went down and may have kept "
-                             "writing: this copy may be stale; bring " + previous +
-                             " back, or `mirror_action TAG force` to accept losing its writes");
 
   for (const auto& p : q.peers)
     if (p.reachable && p.flags.last_owner)
@@ -183,6 +196,11 @@ ServiceDecision decide_service(const ServiceQuery& q) {
                     ", which may hold newer writes; waiting " + remaining + ", or `mirror_action TAG force`");
 }
 
+std::int64_t waited_seconds(std::optional<std::int64_t> started, std::int64_t now) {
+  if (!started || now < *started) return 0;
+  return now - *started;
+}
+
 bool goes_in_service(ServiceAction action) {
   return action == ServiceAction::InServicePartialResync || action == ServiceAction::InServiceFullResync ||
          action == ServiceAction::ForceOnline || action == ServiceAction::AlreadyInService;
@@ -203,6 +221,7 @@ std::string_view to_string(ServiceAction action) {
     case ServiceAction::RefusePeerNewer: return "refuse: peer newer";
     case ServiceAction::RefuseSplitBrain: return "refuse: split brain";
     case ServiceAction::RefuseNoLocalData: return "refuse: no local data";
+    case ServiceAction::RefuseTargetsUnreachable: return "refuse: targets unreachable";
   }
   return "unknown";
 }

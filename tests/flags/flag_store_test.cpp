@@ -97,6 +97,24 @@ TEST_CASE("store: clearing flags, forgetting targets, removing one tag leaves ot
   CHECK(store.last_owner("b") == "n1");
 }
 
+TEST_CASE("store: wait_started reads back, survives as a file, is removed with the tag") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  CHECK_FALSE(store.wait_started("datarep").has_value());
+  store.set_wait_started("datarep", 1796223600);
+  CHECK(store.wait_started("datarep") == 1796223600);
+  CHECK(slurp(tmp.path / "datarep_wait_started") == "1796223600\n");
+  store.clear_wait_started("datarep");
+  CHECK_FALSE(store.wait_started("datarep").has_value());
+  store.set_wait_started("datarep", 5);
+  store.remove_all("datarep");
+  CHECK_FALSE(fs::exists(tmp.path / "datarep_wait_started"));
+  put(tmp.path / "t_wait_started", "-5\n");
+  CHECK_THROWS_WITH_AS(store.wait_started("t"), doctest::Contains("t_wait_started"), FlagError);
+  put(tmp.path / "t_wait_started", "12");
+  CHECK_THROWS_AS(store.wait_started("t"), FlagError);
+}
+
 TEST_CASE("store: an empty data_corrupt file (touched by hand) still counts as set") {
   TempDir tmp;
   const FlagStore store(tmp.path.string());

@@ -214,9 +214,6 @@ TEST_CASE("service: Scenario 4 - both die, the target boots first") {
 }
 
 TEST_CASE("service: stale targets, split brain and newer peers are never brought in silently") {
-  auto link_cut = on("n2", target_flags(SyncState::InSync, {G1, {}}), {down("n1")});
-  link_cut.source_seen_since_boot = true;
-  link_cut.source_alive_after_link_loss = true;
   auto told_out_of_sync = on("n2", target_flags(SyncState::OutOfSync, {G1, {}}), {down("n1")});
   told_out_of_sync.source_seen_since_boot = true;
   auto stale_forced = told_out_of_sync;
@@ -233,8 +230,6 @@ TEST_CASE("service: stale targets, split brain and newer peers are never brought
   forced_over_newer.force = true;
 
   const std::vector<Row> rows{
-      {"link cut while the source lived, then it crashed: stale", link_cut, ServiceAction::RefuseStale, kNone, {},
-       "may have kept writing"},
       {"target told out_of_sync: stale", told_out_of_sync, ServiceAction::RefuseStale, kNone, {}, "out of sync"},
       {"operator accepts a stale copy by force", stale_forced, ServiceAction::ForceOnline,
        {false, false, false, true}, {}, "forced online"},
@@ -247,6 +242,43 @@ TEST_CASE("service: stale targets, split brain and newer peers are never brought
        {false, false, false, true}, {{"n2", ResyncKind::Full}}, "discarded"},
   };
   for (const auto& row : rows) check_row(row);
+}
+
+TEST_CASE("service: stop and start on the same system (remove, then restore)") {
+  // remove clears TAG_last_owner and keeps TAG_source = this node.
+  const auto released = target_flags(std::nullopt, {G1, {}}, "n1");
+  const auto target_up = on("n1", released, {up("n2", target_flags(SyncState::InSync, {G1, {}}))});
+  const auto target_down = on("n1", released, {down("n2")});
+  const auto alone = on("n1", released, {});
+  const auto one_of_two_up =
+      on("n1", released, {up("n2", target_flags(SyncState::InSync, {G1, {}})), down("n3")});
+  // n2 took over by switchover after the release (G2 from G1), then stopped cleanly.
+  const auto took_over_since = on("n1", released, {up("n2", target_flags(std::nullopt, {G2, {G1}}, "n2"))});
+  // A target of n1 that never held the source role cannot pass for the released source.
+  const auto not_the_source = on("n2", target_flags(std::nullopt, {G1, {}}, "n1"), {up("n1", released)});
+
+  const std::vector<Row> rows{
+      {"released cleanly, target reachable: in service again, partial resync", target_up,
+       ServiceAction::InServicePartialResync, kNewTerm, {{"n2", ResyncKind::Partial}}, "released TAG cleanly"},
+      {"released cleanly, no target reachable: a target may have taken over", target_down,
+       ServiceAction::RefuseTargetsUnreachable, kNone, {}, "may have taken over since"},
+      {"released cleanly, no targets at all", alone, ServiceAction::InServicePartialResync, kNewTerm, {},
+       "no targets"},
+      {"released cleanly, one target of two reachable: in service, the other later", one_of_two_up,
+       ServiceAction::InServicePartialResync, kNewTerm, {{"n2", ResyncKind::Partial}}, "n3 will be resynced"},
+      {"a target took over after the release: refused, rejoin as its target", took_over_since,
+       ServiceAction::RefusePeerNewer, kNone, {}, "holds newer data"},
+      {"a target that was never in sync is not the released source", not_the_source, ServiceAction::RefuseStale,
+       kNone, {}, "never in sync"},
+  };
+  for (const auto& row : rows) check_row(row);
+}
+
+TEST_CASE("service: the wait for the previous source is counted from its first refusal") {
+  CHECK(waited_seconds(std::nullopt, 1000) == 0);
+  CHECK(waited_seconds(1000, 1000) == 0);
+  CHECK(waited_seconds(1000, 1021) == 21);
+  CHECK(waited_seconds(1000, 900) == 0);  // the clock went back: start over, never negative
 }
 
 TEST_CASE("service: switchover, blank targets, several targets, bad inputs") {

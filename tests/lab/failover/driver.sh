@@ -80,9 +80,8 @@ standard_mirror() {
   ( cd "$SHARED" && md5sum base > sums.base )
 }
 
-# wait_synced NODE: the mirror on NODE has every target in sync, then one
-# pass so the source records it and tells the targets (flags).
+# wait_synced NODE: the mirror on NODE has every target in sync. `wait`
+# itself records it and tells the targets (flags): no monitor, no pass.
 wait_synced() {
   nr "$1" wait $TAG --timeout 300 > /dev/null || fail "$TAG on $1 did not get in sync"
-  nr "$1" resync $TAG > /dev/null || fail "resync pass on $1 failed"
 }

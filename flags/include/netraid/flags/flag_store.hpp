@@ -12,10 +12,15 @@
 //   TAG_targets       "NODE STATE\n" lines: on the source, what it last told
 //                     each target
 //   TAG_generation    data generation ids (flag_values.hpp)
+//   TAG_wait_started  "SECONDS\n" since the epoch: when restore on this
+//                     target first refused to wait for its previous source
+//                     (LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT counts from it;
+//                     kept across reboots, cleared once the wait is over)
 //
 // Reads return nullopt only for an absent flag; a flag that is unreadable
 // or does not parse is a FlagError. Writes are atomic and durable.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,6 +62,10 @@ class FlagStore {
   std::optional<Generation> generation(std::string_view tag) const;
   void set_generation(std::string_view tag, const Generation& g) const;
 
+  std::optional<std::int64_t> wait_started(std::string_view tag) const;
+  void set_wait_started(std::string_view tag, std::int64_t seconds_since_epoch) const;
+  void clear_wait_started(std::string_view tag) const;
+
   // Every flag of `tag` (for `delete`). Other tags' flags are untouched.
   void remove_all(std::string_view tag) const;
 
@@ -73,5 +82,6 @@ class FlagStore {
 std::string parse_node_flag(std::string_view text, std::string_view what);
 std::map<std::string, SyncState> parse_targets(std::string_view text);
 std::string format_targets(const std::map<std::string, SyncState>& targets);
+std::int64_t parse_wait_started(std::string_view text);
 
 }  // namespace netraid::flags

@@ -59,14 +59,13 @@ struct ServiceQuery {
   // source died under it (Scenario 1); false when both went down and this
   // node came back alone (Scenario 4).
   bool source_seen_since_boot = false;
-  // The cluster's heartbeats saw the previous source alive after this node's
-  // replication link to it went down: the source may have kept writing.
-  bool source_alive_after_link_loss = false;
   std::vector<PeerReport> peers;  // every other system of the mirror
   bool force = false;             // operator: mirror_action TAG force
   // LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT: 0 don't wait, -1 forever, N s.
   std::int64_t wait_timeout_s = -1;
-  std::int64_t waited_s = 0;  // how long this node has waited so far
+  // How long this node has waited so far: from TAG_wait_started, which the
+  // first refused restore records (waited_seconds below).
+  std::int64_t waited_s = 0;
 };
 
 enum class ServiceAction {
@@ -83,6 +82,7 @@ enum class ServiceAction {
   RefusePeerNewer,              // a reachable peer holds newer data
   RefuseSplitBrain,             // this copy and a peer's both moved on
   RefuseNoLocalData,            // no md superblock on the local leg
+  RefuseTargetsUnreachable,     // released cleanly here, but no target can say it did not take over since
 };
 
 struct TargetPlan {
@@ -102,6 +102,10 @@ struct ServiceDecision {
 };
 
 ServiceDecision decide_service(const ServiceQuery& q);
+
+// Seconds waited since `started` (both seconds since the epoch); 0 when the
+// wait has not begun or the clock went back.
+std::int64_t waited_seconds(std::optional<std::int64_t> started, std::int64_t now);
 
 bool goes_in_service(ServiceAction action);
 std::string_view to_string(ServiceAction action);
