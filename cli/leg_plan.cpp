@@ -10,7 +10,7 @@ LegPlan plan_leg(const LegObservation& s) {
   if (s.in_array && s.faulty) return {LegAction::kRemoveFaulty, "md failed the leg (target lost or I/O error)"};
   if (s.in_array && s.full_resync_requested) return {LegAction::kRemoveFaulty, "a full resync was requested"};
   if (s.in_array) return {LegAction::kNothing, "mirroring (in sync or resyncing)"};
-  if (!s.attached) return {LegAction::kConnect, "the target is not attached"};
+  if (!s.attached) return {LegAction::kConnect, "starting its NBD server and attaching it here"};
   if (s.full_resync_requested) return {LegAction::kAddFull, "a full resync was requested"};
   if (!s.superblock_ours)
     return {LegAction::kAddFull, "the target's disk has no superblock of this array (new or replaced disk)"};
