@@ -53,7 +53,8 @@ int run_force(std::span<const std::string> args) {
 int run_remove(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid remove TAG [--filesystem-only]\n"
                             "  Takes TAG out of service on this system: unmounts, stops the array, detaches the\n"
-                            "  targets' NBD devices, clears TAG_last_owner. The data stays on every disk.\n"
+                            "  targets' NBD devices, clears TAG_last_owner. The data stays on every disk; restore brings\n"
+                            "  TAG back here (stop/start) or on an in-sync target (switchover).\n"
                             "  --filesystem-only: only unmount (the file system resource above the mirror).\n"))
     return cli::kOk;
   return cli::run_verb("remove", [&] {
@@ -66,8 +67,9 @@ int run_remove(std::span<const std::string> args) {
 
 int run_quickcheck(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid quickcheck TAG [--no-filesystem]\n"
-                            "  Fast, side-effect free: exit 0 when TAG is in service and healthy on this system,\n"
-                            "  else exit 1 and one line saying what is wrong.\n"))
+                            "  Fast: exit 0 when TAG is in service and healthy on this system, else exit 1 and one\n"
+                            "  line saying what is wrong. Changes nothing but the targets' recorded sync state\n"
+                            "  (a resync that ended makes its target in_sync, as wait and status do).\n"))
     return cli::kOk;
   return cli::run_verb("quickcheck", [&] {
     auto a = cli::parse_args("quickcheck", args, {}, {"--no-filesystem"});

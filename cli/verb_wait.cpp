@@ -13,7 +13,8 @@ const char* kUsageText =
     "usage: netraid wait TAG [--timeout SECONDS]\n"
     "  Blocks until mirror TAG is in sync on every leg, showing the resync's progress, rate and ETA\n"
     "  (a bar on a terminal, plain lines otherwise). Exit 0 in sync, 1 degraded with nothing to wait\n"
-    "  for (a target is out of sync: see 'netraid status'), 3 timed out.\n";
+    "  for (a target is out of sync: see 'netraid status'), 3 timed out. Once in sync, the targets\n"
+    "  are recorded in_sync (TAG_targets here, TAG_sync_state there): each may take over.\n";
 
 struct Sample {
   std::string action;    // idle, resync, recover, check, frozen ...
