@@ -1,25 +1,26 @@
-// Facts about a local block device that create/extend must check before
-// touching it, and the pure judgement of those facts.
+// A mirror's local device as the CLI sees it: may it become a leg (create),
+// and the two facts other verbs ask of a device in use (size, mount point).
+// The checks themselves are shared with the target's plugin (common/).
 #pragma once
 #include <cstdint>
 #include <string>
 
+#include "netraid/common/block_device.hpp"
+
 namespace netraid::device {
 
 struct Facts {
-  std::string path;
-  bool exists = false;
-  bool is_block = false;
   std::uint64_t size_bytes = 0;
-  std::string mounted_on;  // a mount point, if mounted anywhere
-  std::string held_by;     // e.g. "md0" from /sys/class/block/X/holders
-  bool busy = false;       // O_EXCL open refused (EBUSY)
+  std::string mounted_on;  // a mount point of the device or a partition of it, if mounted
 };
 
-// Effects: stat, /proc/self/mountinfo, sysfs holders, O_EXCL open (closed again).
+// Effects: stat, sysfs, mountinfo.
 Facts inspect(const std::string& path);
 
-// Pure: the one-line refusal, or "" when the device may become a leg.
-std::string refusal(const Facts& facts, std::uint64_t min_bytes);
+// Effects: the shared facts, with an O_EXCL probe.
+common::DeviceFacts inspect_for_leg(const std::string& path);
+
+// Pure: the one-line refusal, or "" when the device may become a mirror's local leg.
+std::string leg_refusal(const common::DeviceFacts& facts, std::uint64_t min_bytes);
 
 }  // namespace netraid::device

@@ -183,7 +183,8 @@ void create(Context& ctx, const CreateRequest& req) {
                        config::free_port(ctx.settings.node_name, others), 1, config::ReplicationMode::kSync});
   if (auto e = config::validate(m); !e.empty()) throw UsageError(e);
   if (auto e = config::find_conflict(m, others); !e.empty()) throw UsageError(e);
-  if (auto e = device::refusal(device::inspect(req.local_device), kMinDeviceBytes); !e.empty()) throw UsageError(e);
+  if (auto e = device::leg_refusal(device::inspect_for_leg(req.local_device), kMinDeviceBytes); !e.empty())
+    throw UsageError(e);
   if (!req.mount_dir.empty() && !fs::is_directory(req.mount_dir))
     throw UsageError("mount point " + req.mount_dir + " is not a directory: create it first");
 

@@ -1,5 +1,5 @@
-// Effects side of the plugin's safety checks: stat, libmount, sysfs, open,
-// ioctl. It only gathers facts; plugin_config.cpp decides.
+// Effects side of the plugin's safety checks: the shared device facts (common/),
+// then open, flock, ioctl. It only gathers facts; plugin_config.cpp decides.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,15 +12,11 @@ namespace netraid::server {
 struct Probe {
   DeviceFacts facts;
   int fd = -1;             // open (O_EXCL for block devices) when facts.open_errno == 0
-  dev_t rdev = 0;          // block devices
   unsigned logical_block = 512;
 };
 
 // Looks at cfg.dev in the order refusal() reports and opens it if nothing
 // stands in the way. The caller owns fd.
 Probe probe_and_open(const PluginConfig& cfg);
-
-// sysfs queue/discard_max_bytes of a block device (0 when unknown).
-uint64_t discard_max_bytes(dev_t rdev);
 
 }  // namespace netraid::server

@@ -76,7 +76,7 @@ int netraid_get_ready() {
     return -1;
   }
   server.fd = p.fd;
-  server.size = p.facts.size;
+  server.size = p.facts.size_bytes;
   server.is_block = p.facts.kind == Kind::block;
   if (server.cfg.direct) {
     server.align = p.logical_block;
@@ -87,7 +87,7 @@ int netraid_get_ready() {
     }
   }
   if (server.is_block) {
-    server.can_trim = block_can_trim(discard_max_bytes(p.rdev));
+    server.can_trim = block_can_trim(p.facts.discard_max_bytes);
   } else {
     // Punching beyond EOF with KEEP_SIZE changes nothing but tells whether
     // the filesystem can punch holes at all.

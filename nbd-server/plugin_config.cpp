@@ -17,12 +17,6 @@ bool iequals(std::string_view a, std::string_view b) {
     if (lower(a[i]) != lower(b[i])) return false;
   return true;
 }
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 }  // namespace
 
 std::optional<uint64_t> parse_size(std::string_view text) {
@@ -139,8 +133,7 @@ bool peer_allowed(const PluginConfig& cfg, const std::string& peer) {
 }
 
 bool may_open(const PluginConfig&, const DeviceFacts& f) {
-  return (f.kind == Kind::block || f.kind == Kind::regular) && f.mountpoints.empty() &&
-         f.holders.empty();
+  return (f.kind == Kind::block || f.kind == Kind::regular) && common::refusal(f).empty();
 }
 
 std::string refusal(const PluginConfig& cfg, const DeviceFacts& f) {
@@ -160,15 +153,13 @@ std::string refusal(const PluginConfig& cfg, const DeviceFacts& f) {
     case Kind::regular:
       break;
   }
-  if (!f.mountpoints.empty())
-    return dev + "is mounted on " + join(f.mountpoints) + ": unmount it before serving it as a mirror target";
-  if (!f.holders.empty())
-    return dev + "is in use by " + join(f.holders) +
-           ": remove it from there (mdadm --remove, dmsetup remove, losetup -d) before serving it";
+  // Stacked on md or NBD, mounted, held, open exclusively elsewhere: the
+  // same checks as a mirror's local leg (common/).
+  if (auto e = common::refusal(f); !e.empty()) return dev + e;
   if (!f.opened) return dev + "was not opened: internal error, please report";
-  if (f.open_errno == EBUSY)
-    return dev + "is open exclusively by another program: stop that program (see fuser -v " + cfg.dev +
-           ") before serving it";
+  if (f.locked_elsewhere)
+    return dev + "is already served by another server (it holds the file's lock): stop that server first (see fuser -v " +
+           cfg.dev + ")";
   if (f.open_errno == EROFS || (f.open_errno == EACCES && !cfg.readonly) ||
       (f.open_errno == 0 && f.read_only && !cfg.readonly))
     return dev + "is read-only but writes are wanted: make it writable (blockdev --setrw, chmod) or pass readonly=true";
@@ -176,9 +167,9 @@ std::string refusal(const PluginConfig& cfg, const DeviceFacts& f) {
     return dev + "does not support O_DIRECT: drop direct=true";
   if (f.open_errno != 0)
     return dev + "cannot be opened (" + std::strerror(f.open_errno) + "): check the permissions";
-  if (f.size == 0) return dev + "has size 0: give a disk with room for the mirror";
-  if (cfg.size && f.size < *cfg.size)
-    return dev + "has " + std::to_string(f.size) + " bytes but size=" + std::to_string(*cfg.size) +
+  if (f.size_bytes == 0) return dev + "has size 0: give a disk with room for the mirror";
+  if (cfg.size && f.size_bytes < *cfg.size)
+    return dev + "has " + std::to_string(f.size_bytes) + " bytes but size=" + std::to_string(*cfg.size) +
            " is needed: give a larger disk";
   return "";
 }

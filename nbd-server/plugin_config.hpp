@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "netraid/common/block_device.hpp"
+
 namespace netraid::server {
 
 struct PluginConfig {
@@ -40,20 +42,16 @@ std::string check_complete(const PluginConfig& cfg);
 // The export name a client asked for is served only when it is the tag.
 bool export_allowed(const PluginConfig& cfg, std::string_view requested);
 
-enum class Kind { missing, block, regular, directory, other };
+using Kind = common::PathKind;
 
-// What the probe saw, in the order it looks. Later fields are meaningful only
+// What the probe saw: the shared facts about the device (common/, gathered
+// before opening) plus what opening it told. Later fields are meaningful only
 // when the earlier checks let the probe get that far.
-struct DeviceFacts {
-  Kind kind = Kind::missing;
-  int stat_errno = 0;                     // when kind == missing
-  std::string kind_name;                  // "character device", "fifo"... for other
-  std::vector<std::string> mountpoints;   // the device or a partition of it is mounted here
-  std::vector<std::string> holders;       // sysfs holders (md, dm) or loop devices backed by the file
+struct DeviceFacts : common::DeviceFacts {
   bool opened = false;                    // the probe got as far as open()
   int open_errno = 0;                     // 0 = open succeeded
   bool read_only = false;                 // BLKROGET says read-only
-  uint64_t size = 0;                      // bytes
+  bool locked_elsewhere = false;          // a regular file whose lock another server holds
 };
 
 // "" when the device may be served, else the one-line reason and remedy.

@@ -10,6 +10,9 @@
 #   ubda 64M datarep   ubdb 8M too small   ubdc 32M free
 #   ubdd 32M other     ubde 32M in md9 (an array netraid does not know)
 #   ubdf 32M ext4 mounted read-only on /tmp/ro
+# Stacks md must not be built on (issue 11): on n1, md9 is partitioned into
+# md9p1 (12M, under the dm linear device /dev/mapper/sfover) and md9p2 (18M);
+# on n2, md8 of ubde is partitioned the same way (a target's stacked disk).
 . "$(dirname "$0")/lib.sh"
 
 lab_up 2 --disks 64M,8M,32M,32M,32M,32M
@@ -28,6 +31,24 @@ on n1 mdadm --create /dev/md9 --run --quiet --level=1 --raid-devices=2 --bitmap=
 on n1 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/ubdf
 on n1 mkdir -p /tmp/ro
 on n1 mount -o ro /dev/ubdf /tmp/ro
+# A DOS label with two partitions (no sfdisk on the host): 12M at 1M, 18M after.
+label_md() {
+  on "$1" python3 -c '
+import struct, sys
+def part(start, sectors): return struct.pack("<B3sB3sII", 0, bytes(3), 0x83, bytes(3), start, sectors)
+mbr = bytearray(512)
+mbr[446:478] = part(2048, 24576) + part(26624, 36864)
+mbr[510:512] = b"\x55\xaa"
+with open(sys.argv[1], "r+b") as f: f.write(mbr)' "$2"
+  on "$1" blockdev --rereadpt "$2"
+}
+label_md n1 /dev/md9
+on n2 mdadm --create /dev/md8 --run --quiet --level=1 --raid-devices=2 --bitmap=none /dev/ubde missing
+label_md n2 /dev/md8
+# device-mapper, loaded here (lab_up's md,nbd boot faster); no udev: mknodes makes /dev/mapper/NAME.
+on n1 sh -c 'grep -q "^dm_mod " /proc/modules || insmod /usr/lib/uml/modules/*/kernel/drivers/md/dm-mod.ko'
+on n1 dmsetup create sfover --table "0 24576 linear /dev/md9p1 0"
+on n1 dmsetup mknodes sfover
 
 # Everything a refused command must leave alone, as text: per node its
 # mdstat, config, runtime and failover flag files (inode, time and md5: even a
@@ -112,11 +133,32 @@ step "create: the local device"
 refused n1 2 "device /dev/ubdz does not exist" "give an existing partition or disk" -- create new --local /dev/ubdz
 refused n1 2 "device 'ubdc' is not an absolute path" "give e.g. /dev/sdb1" -- create new --local ubdc
 refused n1 2 "device /dev/ubdf is mounted on /tmp/ro" "unmount it first" -- create new --local /dev/ubdf
-refused n1 2 "device /dev/ubde is in use by md9" "stop that first" -- create new --local /dev/ubde
+refused n1 2 "device /dev/ubde is a member of the md array md9" "give a partition or disk that is in no array" -- \
+  create new --local /dev/ubde
 refused n1 2 "device /dev/ubda on n1 already belongs to mirror datarep" "give another device" -- \
   create new --local /dev/ubda
 refused n1 2 "device /dev/ubdb has 8 MiB, at least 16 MiB are needed" "give a larger device" -- \
   create new --local /dev/ubdb
+
+step "create: a local device stacked on md or NBD (issue 11: md would be built on md)"
+# Before: exit 0, md2 built on md1, its superblock and bitmap in md1's data area.
+other_md=$(sed -n 's/.*"md_device": *"\([^"]*\)".*/\1/p' "$LAB_DIR/nodes/n1/persist/etc-netraid/other.json")
+[ -n "$other_md" ] || fail "no md_device in other.json: the stage is wrong"
+refused n1 2 "device $other_md is the md array ${other_md#/dev/}" "give a partition or disk that is in no array" -- \
+  create new --local "$other_md"
+leg=$(nbd_leg n1 datarep)
+refused n1 2 "device /dev/$leg is a member of the md array md0" "give a partition or disk that is in no array" -- \
+  create new --local "/dev/$leg"
+refused n1 2 "device /dev/nbd15 is an NBD device (a disk of another system)" "give a local partition or disk" -- \
+  create new --local /dev/nbd15
+refused n1 2 "device /dev/md9p2 is a partition of the md array md9" "give a partition or disk that is in no array" -- \
+  create new --local /dev/md9p2
+refused n1 2 "device /dev/mapper/sfover is a device-mapper device (dm-0) over the md array md9" \
+  "give a partition or disk that is in no array" -- create new --local /dev/mapper/sfover
+
+step "detach: a live leg (issue 11: the kernel dropped it, exit 0)"
+refused n1 2 "/dev/$leg is a live leg of md0, mirror datarep (target n2)" \
+  "take it out with 'netraid unextend datarep n2' or 'netraid pause datarep n2'" -- detach "/dev/$leg"
 
 step "create: numbers and paths"
 refused n1 2 "bitmap chunk 48 KiB is not a power of two" "give e.g. 64" -- create new --local /dev/ubdc --chunk 48
@@ -134,6 +176,11 @@ refused n1 1 "the target n2 refused to serve other: nbdkit: error: dev=/dev/ubdb
   "give a larger disk" -- extend other --target n2 --target-device /dev/ubdb
 refused n1 1 "the target n2 refused to serve other: nbdkit: error: dev=/dev/ubdz: does not exist" \
   "check the path of the target disk" -- extend other --target n2 --target-device /dev/ubdz
+# A target's disk stacked on md or NBD: the plugin makes the same checks as create.
+refused n1 1 "the target n2 refused to serve other: nbdkit: error: dev=/dev/md8p2: is a partition of the md array md8" \
+  "give a partition or disk that is in no array" -- extend other --target n2 --target-device /dev/md8p2
+refused n1 1 "the target n2 refused to serve other: nbdkit: error: dev=/dev/nbd15: is an NBD device" \
+  "give a local partition or disk" -- extend other --target n2 --target-device /dev/nbd15
 
 step "extend: numbers"
 refused n1 2 "--priority '0' is not a whole number from 1 to 1000" "1 to 1000" -- extend other --target n2 --priority 0
@@ -164,5 +211,5 @@ refused n1 2 "n3 is not a target of mirror datarep" "see 'netraid status datarep
 refused n1 2 "mirror datarep is mounted on /mnt" "unmount it first, or give --force" -- delete datarep
 refused n1 2 "no mirror nosuch on this system" "see 'netraid status'" -- delete nosuch
 
-[ "$CASES" -ge 15 ] || fail "only $CASES cases ran"
+[ "$CASES" -ge 39 ] || fail "only $CASES cases ran"
 echo "PASS $TEST_NAME ($CASES bad inputs refused, nothing changed)"

@@ -1,8 +1,54 @@
 # A block device in use elsewhere is refused with its own message, and its
 # bytes stay as they were: mounted, held by dm, open exclusively by another
-# program; and a regular file that backs a loop device.
+# program; a regular file that backs a loop device or that another server
+# already serves.
 . "$(dirname "$0")/lib.sh"
 need md5sum
+
+# A regular file already served: files have no O_EXCL, the plugin locks them.
+# A second server on the same file (its own tag) is refused, the first one
+# goes on serving. First inside nbdkit --run (the plugin alone)...
+truncate -s 32M "$WORK/served.img"
+nbdkit -U - "$PLUGIN" dev="$WORK/served.img" tag=first --run "
+  rc=0; nbdkit -U - '$PLUGIN' dev='$WORK/served.img' tag=second --run 'echo SERVED' >'$WORK/second.out' 2>'$WORK/second.err' || rc=\$?
+  echo \$rc >'$WORK/second.rc'
+" || fail "the first server on $WORK/served.img did not run"
+[[ $(cat "$WORK/second.rc") -ne 0 ]] || fail "a second server on $WORK/served.img started: $(cat "$WORK/second.out")"
+! grep -q SERVED "$WORK/second.out" || fail "the second server on $WORK/served.img served"
+[[ $(wc -l <"$WORK/second.err") -eq 1 ]] || fail "expected one error line, got: $(cat "$WORK/second.err")"
+grep -q "dev=$WORK/served.img: is already served by another server" "$WORK/second.err" ||
+  fail "expected 'already served by another server', got: $(cat "$WORK/second.err")"
+pass "file served twice (nbdkit): $(cat "$WORK/second.err")"
+# ...then through `netraid serve`: the lock must outlive nbdkit's fork into the background.
+if [[ -n $NETRAID && -x $NETRAID ]] && command -v nbdinfo >/dev/null; then
+  export NETRAID_RUN_DIR=$WORK/run
+  first=(serve first$$ --device "$WORK/served.img" --listen 127.0.0.1 --allow 127.0.0.1)
+  second=(serve second$$ --device "$WORK/served.img" --listen 127.0.0.1 --allow 127.0.0.1)
+  port1=$(free_port)
+  "$NETRAID" "${first[@]}" --port "$port1" >"$WORK/o" 2>&1 || fail "netraid serve of $WORK/served.img: $(cat "$WORK/o")"
+  at_exit "$NETRAID serve --stop first$$"
+  at_exit "$NETRAID serve --stop second$$"
+  port2=$(free_port)
+  rc=0
+  "$NETRAID" "${second[@]}" --port "$port2" >"$WORK/o" 2>"$WORK/e" || rc=$?
+  [[ $rc -eq 1 ]] || fail "a second netraid serve of $WORK/served.img: expected exit 1, got $rc: $(cat "$WORK/o" "$WORK/e")"
+  # nbdkit's reason, then serve's own "nbdkit refused to start" line.
+  grep -q "dev=$WORK/served.img: is already served by another server" "$WORK/e" ||
+    fail "expected 'already served by another server', got: $(cat "$WORK/e")"
+  rc=0
+  "$NETRAID" serve --status second$$ >/dev/null 2>&1 || rc=$?
+  [[ $rc -eq 3 ]] || fail "the refused second server left something behind (serve --status exit $rc)"
+  size=$(nbdinfo --size "nbd://127.0.0.1:$port1/first$$" 2>&1) || fail "the first server stopped answering: $size"
+  [[ $size == 33554432 ]] || fail "the first server reports size $size"
+  pass "file served twice (netraid serve): $(head -n 1 "$WORK/e"); the first still serves"
+  # The lock goes with the server: once it stops, the file may be served again.
+  "$NETRAID" serve --stop first$$ >/dev/null 2>&1 || fail "netraid serve --stop first$$ failed"
+  "$NETRAID" "${second[@]}" --port "$port2" >"$WORK/o" 2>&1 || fail "serving the file after the first server stopped: $(cat "$WORK/o")"
+  "$NETRAID" serve --stop second$$ >/dev/null 2>&1 || fail "netraid serve --stop second$$ failed"
+  pass "served again after the first server stopped"
+else
+  echo "note: netraid or nbdinfo missing, netraid serve case of a file served twice not tested"
+fi
 
 random_file "$WORK/disk.img" $((32 << 20))
 loop_device "$WORK/disk.img"

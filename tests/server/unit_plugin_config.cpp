@@ -104,7 +104,7 @@ DeviceFacts good_block() {
   DeviceFacts f;
   f.kind = Kind::block;
   f.opened = true;
-  f.size = 1ull << 30;
+  f.size_bytes = 1ull << 30;
   return f;
 }
 bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
@@ -149,7 +149,15 @@ TEST_CASE("refusal: each problem has its own message") {
 
   f = good_block();
   f.open_errno = EBUSY;
+  f.busy = true;
   CHECK(has(refusal(c, f), "open exclusively by another program"));
+
+  f = good_block();
+  f.kind = Kind::regular;
+  f.locked_elsewhere = true;
+  CHECK(refusal(c, f) ==
+        "dev=/dev/sdb: is already served by another server (it holds the file's lock): stop that server first "
+        "(see fuser -v /dev/sdb)");
 
   f = good_block();
   f.read_only = true;
@@ -161,7 +169,7 @@ TEST_CASE("refusal: each problem has its own message") {
   CHECK(has(refusal(c, f), "is read-only"));
 
   f = good_block();
-  f.size = 0;
+  f.size_bytes = 0;
   CHECK(has(refusal(c, f), "has size 0"));
 }
 
@@ -178,9 +186,9 @@ TEST_CASE("refusal: smaller than size= is refused, equal or larger served") {
   c.size = 2ull << 30;
   auto f = good_block();
   CHECK(refusal(c, f) == "dev=/dev/sdb: has 1073741824 bytes but size=2147483648 is needed: give a larger disk");
-  f.size = 2ull << 30;
+  f.size_bytes = 2ull << 30;
   CHECK(refusal(c, f) == "");
-  f.size = 3ull << 30;
+  f.size_bytes = 3ull << 30;
   CHECK(refusal(c, f) == "");
 }
 
@@ -198,6 +206,22 @@ TEST_CASE("refusal: mounted wins over held, both before open") {
   f.mountpoints = {"/mnt"};
   f.holders = {"dm-0"};
   CHECK(has(refusal(cfg(), f), "mounted"));
+}
+
+TEST_CASE("refusal: a target stacked on md or NBD is refused like a local leg, before open") {
+  // The judgement is common/'s (unit-tested in tests/common); here: the
+  // plugin applies it, names dev= first, and does not open such a device.
+  const auto c = cfg();
+  auto f = good_block();
+  f.opened = false;
+  f.stack = {{"md9p2", 259, false, false, true, {}}, {"md9", 9, true, false, false, {}}};
+  CHECK(refusal(c, f) == "dev=/dev/sdb: is a partition of the md array md9: give a partition or disk that is in no array");
+  CHECK_FALSE(may_open(c, f));
+  f.stack = {{"nbd2", 43, false, false, false, {}}};
+  CHECK(has(refusal(c, f), "dev=/dev/sdb: is an NBD device"));
+  CHECK_FALSE(may_open(c, f));
+  f.stack = {{"sdb", 8, false, false, false, {}}};
+  CHECK(may_open(c, f));
 }
 
 TEST_CASE("block_can_trim and is_aligned") {
