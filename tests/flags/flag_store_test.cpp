@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "netraid/flags/durable_file.hpp"
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/flag_store.hpp"
 
@@ -153,14 +152,22 @@ TEST_CASE("store: errors-bad tags, node names and directories are refused before
   CHECK_THROWS_WITH(FlagStore((tmp.path / "file").string()).create_directory(), doctest::Contains("not a directory"));
 }
 
-TEST_CASE("durable file: replace is atomic (old or new content, never a mix) and leaves no temp") {
+TEST_CASE("store: errors-a FIFO or a symlink at a flag's path is an error naming it, at once") {
   TempDir tmp;
-  write_file_durably(tmp.path.string(), "f", std::string(10000, 'a'));
-  write_file_durably(tmp.path.string(), "f", "short\n");
-  CHECK(read_small_file((tmp.path / "f").string()) == "short\n");
-  CHECK(listing(tmp.path) == std::vector<std::string>{"f"});
-  remove_file_durably(tmp.path.string(), "f");
-  CHECK_FALSE(read_small_file((tmp.path / "f").string()).has_value());
-  put(tmp.path / "big", std::string(kMaxFlagFileBytes + 1, 'x'));
-  CHECK_THROWS_WITH(read_small_file((tmp.path / "big").string()), doctest::Contains("not a netraid flag"));
+  const FlagStore store(tmp.path.string());
+  // Opened without O_NONBLOCK, a FIFO would block until a writer comes: forever.
+  REQUIRE(::mkfifo((tmp.path / "f_last_owner").c_str(), 0644) == 0);
+  CHECK_THROWS_WITH_AS(store.last_owner("f"), doctest::Contains("f_last_owner is a FIFO"), FlagError);
+  put(tmp.path / "elsewhere", "n9\n");
+  fs::create_symlink(tmp.path / "elsewhere", tmp.path / "s_source");
+  CHECK_THROWS_WITH_AS(store.source("s"), doctest::Contains("s_source is a symbolic link"), FlagError);
+  put(tmp.path / "big_generation", std::string(kMaxFlagFileBytes + 1, 'x'));
+  CHECK_THROWS_WITH_AS(store.generation("big"), doctest::Contains("not a netraid flag"), FlagError);
+}
+
+TEST_CASE("store: errors-torn content is echoed on one line") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  put(tmp.path / "t_sync_state", "in_sync\nnetraid: forged line\n");
+  CHECK_THROWS_WITH_AS(store.sync_state("t"), doctest::Contains("'in_sync\\nnetraid: forged line\\n'"), FlagError);
 }
