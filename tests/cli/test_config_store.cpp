@@ -1,33 +1,16 @@
 // The config store on a real temp directory.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "config_store.hpp"
+#include "temp_dir.hpp"  // tests/common-files
 
 using namespace netraid::config;
-namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/netraid-config-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 MirrorConfig mirror(const std::string& tag) {
   MirrorConfig m;
   m.tag = tag;
