@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "netraid/common/quote.hpp"
+
 namespace netraid::cli {
 
 std::string ParsedArgs::value_or(const std::string& key, const std::string& fallback) const {
@@ -40,7 +42,7 @@ ParsedArgs parse_args(const std::string& verb, std::span<const std::string> args
     } else if (flag_options.count(key) && !inline_value) {
       parsed.flags.insert(key);
     } else {
-      throw ArgsError(verb + ": unknown option '" + a + "': see 'netraid " + verb + " --help'");
+      throw ArgsError(verb + ": unknown option " + common::quoted(a) + ": see 'netraid " + verb + " --help'");
     }
   }
   return parsed;
@@ -50,7 +52,7 @@ std::uint64_t parse_number(const std::string& name, const std::string& text, std
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
-    throw ArgsError(name + " '" + text + "' is not a whole number from " + std::to_string(min) + " to " +
+    throw ArgsError(name + " " + common::quoted(text) + " is not a whole number from " + std::to_string(min) + " to " +
                     std::to_string(max));
   return value;
 }

@@ -2,24 +2,36 @@
 
 #include <algorithm>
 
+#include "netraid/common/verb_error.hpp"
+
 namespace netraid::cli {
 
-int run_verb(const char* verb, const std::function<int()>& body) {
+namespace {
+
+int run_reporting(const char* verb, bool json, const std::function<int()>& body) {
+  const auto fail = [&](const std::string& message, int code) {
+    common::report_failure(message, code, json);
+    return code;
+  };
   try {
     return body();
   } catch (const ArgsError& e) {
-    std::fprintf(stderr, "netraid: %s\n", e.what());
-    return kUsage;
+    return fail(e.what(), kUsage);  // already names the verb
   } catch (const ops::OpError& e) {
-    std::fprintf(stderr, "netraid: %s: %s\n", verb, e.what());
-    return e.exit_code;
+    return fail(std::string(verb) + ": " + e.what(), e.exit_code);
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "netraid: %s: %s\n", verb, e.what());
-    return kUsage;
+    return fail(std::string(verb) + ": " + e.what(), kUsage);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "netraid: %s: %s\n", verb, e.what());
-    return kFailed;
+    return fail(std::string(verb) + ": " + e.what(), kFailed);
   }
+}
+
+}  // namespace
+
+int run_verb(const char* verb, const std::function<int()>& body) { return run_reporting(verb, false, body); }
+
+int run_verb(const char* verb, std::span<const std::string> args, const std::function<int()>& body) {
+  return run_reporting(verb, common::wants_json(args), body);
 }
 
 bool wants_help(std::span<const std::string> args, const char* usage) {

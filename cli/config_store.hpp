@@ -1,6 +1,7 @@
 // Mirror configs on disk: one JSON file per tag in the config directory,
-// written atomically and durably (temp file, fsync, rename, fsync of the dir)
-// so a crash leaves either the old or the new file, never half of one.
+// written atomically and durably (netraid-common's durable_file: unique temp
+// file, fsync, rename, fsync of the dir) so a crash leaves either the old or
+// the new file, never half of one; read in bounded time whatever sits there.
 #pragma once
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@ namespace netraid::config {
 class Store {
  public:
   explicit Store(std::string dir);
+  // Throws std::invalid_argument (a bad argument: exit 2) for an invalid tag,
+  // so no verb reads or writes a file named after one.
   std::string path(const std::string& tag) const;
   // All mirrors; a file that does not parse is an error naming it (never skipped).
   std::vector<MirrorConfig> list() const;
@@ -23,10 +26,13 @@ class Store {
   void remove(const std::string& tag) const;
 
  private:
+  static std::string file_name(const std::string& tag);  // TAG.json; refuses an invalid tag
   std::string dir_;
 };
 
-// Atomic durable replacement of a whole file (used for configs and runtime state).
+// The CLI's names for netraid-common's helpers (configs and run state):
+// atomic durable replacement of a whole file, its directory created when
+// missing; a small regular file read in bounded time, nullopt when absent.
 void write_file_atomically(const std::string& path, const std::string& content);
 std::optional<std::string> read_file(const std::string& path);
 

@@ -7,6 +7,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "netraid/common/names.hpp"
+#include "netraid/common/quote.hpp"
+
 namespace netraid::config {
 
 using nlohmann::json;
@@ -20,19 +23,18 @@ System* MirrorConfig::find(const std::string& host) {
 }
 
 std::string validate_tag(const std::string& tag) {
-  // The tag names files (TAG.json, TAG_last_owner) and LifeKeeper resources:
-  // keep it to characters that need no quoting anywhere.
-  if (tag.empty()) return "the tag is empty: give the mirror a name such as datarep";
-  if (tag.size() > 64) return "tag '" + tag + "' is longer than 64 characters: choose a shorter tag";
-  auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; };
-  if (!std::isalnum(static_cast<unsigned char>(tag[0])) || !std::all_of(tag.begin(), tag.end(), ok))
-    return "tag '" + tag + "' has invalid characters: use letters, digits, '-', '_' and '.', starting with a letter or digit";
-  return {};
+  // The tag names files (TAG.json, TAG_last_owner), the NBD export, the md
+  // array and LifeKeeper resources: one rule for all (netraid-common).
+  return common::tag_problem(tag).value_or("");
 }
 
 std::string validate_device_path(const std::string& path) {
-  if (path.empty() || path[0] != '/') return "device '" + path + "' is not an absolute path: give e.g. /dev/sdb1";
-  if (path.find("..") != std::string::npos) return "device '" + path + "' contains '..': give the device's real path";
+  if (path.empty() || path[0] != '/')
+    return "device " + common::quoted(path) + " is not an absolute path: give e.g. /dev/sdb1";
+  if (path.find("..") != std::string::npos)
+    return "device " + common::quoted(path) + " contains '..': give the device's real path";
+  if (std::any_of(path.begin(), path.end(), [](char c) { return std::iscntrl(static_cast<unsigned char>(c)); }))
+    return "device " + common::quoted(path) + " contains a control character: give the device's real path";
   return {};
 }
 
@@ -40,7 +42,7 @@ std::string validate_host(const std::string& host) {
   if (host.empty()) return "the system name is empty";
   auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':'; };
   if (host[0] == '-' || !std::all_of(host.begin(), host.end(), ok))
-    return "system name '" + host + "' has invalid characters: use a hostname or an IP address";
+    return "system name " + common::quoted(host) + " has invalid characters: use a hostname or an IP address";
   return {};
 }
 
@@ -57,7 +59,7 @@ std::string validate(const MirrorConfig& m) {
   if (m.grace_seconds > 3600)
     return "grace period " + std::to_string(m.grace_seconds) + " s is too long: give at most 3600 s (0 = none)";
   if (!m.mount_dir.empty() && m.fstype != "ext4" && m.fstype != "xfs")
-    return "file system type '" + m.fstype + "' is not supported: use ext4 or xfs";
+    return "file system type " + common::quoted(m.fstype) + " is not supported: use ext4 or xfs";
   std::set<std::string> hosts;
   for (const auto& s : m.systems) {
     if (auto e = validate_host(s.host); !e.empty()) return e;

@@ -12,6 +12,7 @@
 #include "failover_ops.hpp"  // issue 7: failover flags hooks
 #include "leg_attach.hpp"
 #include "local_device.hpp"
+#include "netraid/common/quote.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
 #include "netraid/mdadm/mdadm_runner.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
@@ -169,7 +170,7 @@ void create(Context& ctx, const CreateRequest& req) {
   if (auto e = config::validate_tag(req.tag); !e.empty()) throw UsageError(e);
   if (auto e = config::validate_device_path(req.local_device); !e.empty()) throw UsageError(e);
   if (!req.mount_dir.empty() && req.mount_dir[0] != '/')
-    throw UsageError("mount point '" + req.mount_dir + "' is not an absolute path: give e.g. /data");
+    throw UsageError("mount point " + common::quoted(req.mount_dir) + " is not an absolute path: give e.g. /data");
   MirrorConfig m;
   m.tag = req.tag;
   m.bitmap_chunk_kib = req.chunk_kib;
@@ -376,7 +377,8 @@ void unextend(Context& ctx, const std::string& tag, const std::string& target) {
   auto it = std::find_if(m.systems.begin() + 1, m.systems.end(),
                          [&](const System& s) { return s.host == target || s.address == target; });
   if (m.systems.empty() || it == m.systems.end())
-    throw UsageError(target + " is not a target of mirror " + tag + ": see 'netraid status " + tag + "'");
+    throw UsageError(common::quoted(target) + " is not a target of mirror " + tag + ": see 'netraid status " + tag +
+                     "'");
   const System gone = *it;
   auto legs = load_legs(ctx, tag);
   if (auto leg = legs.find(gone.host); leg != legs.end()) {

@@ -8,6 +8,7 @@
 #include "leg_attach.hpp"
 #include "leg_plan.hpp"
 #include "local_device.hpp"
+#include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 
@@ -176,7 +177,7 @@ void pause(Context& ctx, const std::string& tag, const std::optional<std::string
     if (t.host == ctx.settings.node_name || (host && *host != t.host)) continue;
     if (std::find(paused.begin(), paused.end(), t.host) == paused.end()) paused.push_back(t.host);
   }
-  if (host && !m.find(*host)) throw UsageError(*host + " is not a target of mirror " + tag);
+  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
   save_paused(ctx, tag, paused);
   resync_pass(ctx, m);
   ctx.say(tag + ": replication paused" + (host ? " to " + *host : "") +
@@ -185,7 +186,7 @@ void pause(Context& ctx, const std::string& tag, const std::optional<std::string
 
 void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host) {
   auto m = ctx.store.load(tag);
-  if (host && !m.find(*host)) throw UsageError(*host + " is not a target of mirror " + tag);
+  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
   auto paused = load_paused(ctx, tag);
   paused.erase(std::remove_if(paused.begin(), paused.end(), [&](const std::string& h) { return !host || *host == h; }),
                paused.end());

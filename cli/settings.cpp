@@ -3,10 +3,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
+
+#include "netraid/common/quote.hpp"
+#include "netraid/common/small_file.hpp"
 
 namespace netraid::settings {
 
@@ -23,7 +24,8 @@ Settings parse(const std::string& json_text, const std::string& hostname, const 
     s.node_name = j.value("node_name", hostname);
     s.remote_netraid = j.value("remote_netraid", s.remote_netraid);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(s.conf_dir + "/netraid.json: " + e.what() + ": fix or remove the file");
+    throw std::invalid_argument(common::printable(s.conf_dir) + "/netraid.json: " + e.what() +
+                                ": fix or remove the file");
   }
   if (j.contains("remote_exec")) s.transport = remote::parse_transport(j["remote_exec"].dump());
   return s;
@@ -38,13 +40,9 @@ Settings load() {
   gethostname(host, sizeof host - 1);
   std::string conf_dir = env("NETRAID_CONF_DIR");
   std::string path = (conf_dir.empty() ? std::string("/etc/netraid") : conf_dir) + "/netraid.json";
-  std::string text;
-  if (std::ifstream in{path}) {
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
-  }
-  return parse(text, host, conf_dir, env("NETRAID_RUN_DIR"));
+  // Read in bounded time: every verb, quickcheck included, starts here.
+  const auto text = common::read_small_file(path, "settings");
+  return parse(text.value_or(""), host, conf_dir, env("NETRAID_RUN_DIR"));
 }
 
 }  // namespace netraid::settings

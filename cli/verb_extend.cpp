@@ -1,4 +1,5 @@
 #include "cli_support.hpp"
+#include "netraid/common/quote.hpp"
 
 namespace {
 const char* kUsageText =
@@ -16,7 +17,9 @@ int run_extend(std::span<const std::string> args) {
     if (a.positional.size() != 1) throw cli::ArgsError("extend: give exactly one TAG: netraid extend TAG --target HOST");
     if (!a.has("--target")) throw cli::ArgsError("extend: --target HOST[:PORT] is required");
     auto hp = config::parse_host_port(a.values["--target"]);
-    if (!hp) throw cli::ArgsError("extend: --target '" + a.values["--target"] + "' is not HOST or HOST:PORT (port 1-65535)");
+    if (!hp)
+      throw cli::ArgsError("extend: --target " + common::quoted(a.values["--target"]) +
+                           " is not HOST or HOST:PORT (port 1-65535)");
     ops::ExtendRequest req;
     req.tag = a.positional[0];
     req.target = hp->host;
@@ -27,7 +30,7 @@ int run_extend(std::span<const std::string> args) {
     if (a.has("--priority")) req.priority = static_cast<int>(cli::parse_number("--priority", a.values["--priority"], 1, 1000));
     if (a.has("--mode")) {
       auto mode = config::parse_mode(a.values["--mode"]);
-      if (!mode) throw cli::ArgsError("extend: --mode '" + a.values["--mode"] + "' is not sync or async");
+      if (!mode) throw cli::ArgsError("extend: --mode " + common::quoted(a.values["--mode"]) + " is not sync or async");
       // Refused rather than stored: an administrator must not believe a
       // target is asynchronous (or that its lag is bounded) when it is not.
       if (*mode == config::ReplicationMode::kAsync)

@@ -4,6 +4,7 @@
 #include "cli_support.hpp"
 #include "failover_ops.hpp"
 #include "failover_plan.hpp"
+#include "netraid/common/quote.hpp"
 #include "netraid/flags/flag_error.hpp"
 
 namespace {
@@ -107,8 +108,8 @@ int run_flags_set(std::span<const std::string> args) {
     try {
       state = flags::parse_sync_state(a.values.at("--sync-state") + "\n");
     } catch (const flags::FlagError&) {
-      throw cli::ArgsError("flags-set: --sync-state '" + a.values.at("--sync-state") +
-                           "' is not in_sync, resyncing or out_of_sync");
+      throw cli::ArgsError("flags-set: --sync-state " + common::quoted(a.values.at("--sync-state")) +
+                           " is not in_sync, resyncing or out_of_sync");
     }
     ops::Context ctx(settings::load());
     failover::set_target_flags(ctx, tag, a.values.at("--source"), state, a.value_or("--generation", ""));

@@ -16,7 +16,7 @@ const char* kUsage =
 
 int run_status(std::span<const std::string> args) {
   if (wants_help(args, kUsage)) return netraid::cli::kOk;
-  return run_client_verb("nbd-status", [&] {
+  return run_client_verb("nbd-status", args, [&] {
     const auto a = parse_status_args(args);
     auto kernel = open_kernel();
     const auto devices = report(*kernel, a.index);

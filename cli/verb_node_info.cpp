@@ -22,7 +22,7 @@ const char* kForgetUsage =
 int run_node_info(std::span<const std::string> args) {
   using namespace netraid;
   if (cli::wants_help(args, kNodeInfoUsage)) return cli::kOk;
-  return cli::run_verb("node-info", [&] {
+  return cli::run_verb("node-info", args, [&] {
     auto a = cli::parse_args("node-info", args, {}, {"--json"});
     auto s = settings::load();
     const auto address = ops::first_global_ipv4();

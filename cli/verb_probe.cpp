@@ -18,7 +18,7 @@ const char* kUsage =
 
 int run_probe(std::span<const std::string> args) {
   if (wants_help(args, kUsage)) return netraid::cli::kOk;
-  return run_client_verb("probe", [&] {
+  return run_client_verb("probe", args, [&] {
     const auto a = parse_probe_args(args);
     ProbeResult r;
     if (a.native) {

@@ -1,7 +1,10 @@
 // Operator verbs over a mirror's targets: resync, fullresync, pause, resume, set.
 #include "cli_support.hpp"
+#include "config_store.hpp"
+#include "netraid/common/quote.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 #include "resync_ops.hpp"
+#include "speed_limits.hpp"
 
 namespace {
 using namespace netraid;
@@ -41,7 +44,7 @@ int run_fullresync(std::span<const std::string> args) {
     ops::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
     if (host && (!m.find(*host) || *host == ctx.settings.node_name))
-      throw ops::UsageError(*host + " is not a target of mirror " + m.tag);
+      throw ops::UsageError(common::quoted(*host) + " is not a target of mirror " + m.tag);
     ops::PassOptions options;
     options.full_resync_host = host ? *host : std::string("*");
     ops::resync_pass(ctx, m, options);
@@ -86,15 +89,32 @@ int run_set(std::span<const std::string> args) {
     if (a.positional.size() != 1) throw cli::ArgsError("set: give exactly one TAG");
     if (!a.has("--speed-limit") && !a.has("--speed-limit-min"))
       throw cli::ArgsError("set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s");
+    // Every value is checked before the first write: a refusal changes nothing.
+    cli::SpeedRequest request;
+    for (const auto& [option, value] : {std::pair{"--speed-limit", &request.max_kbs},
+                                        std::pair{"--speed-limit-min", &request.min_kbs}})
+      if (a.has(option)) *value = cli::parse_number(option, a.values[option], 0, 100'000'000);
     ops::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
     if (!ops::mirror_active(m, ctx.settings.node_name)) throw ops::OpError("mirror " + m.tag + " is not in service on this system");
     mdadm::MdSysfs md(ops::md_name(m.md_device));
-    for (const auto& [option, attribute] : {std::pair{"--speed-limit", "sync_speed_max"},
-                                            std::pair{"--speed-limit-min", "sync_speed_min"}}) {
-      if (!a.has(option)) continue;
-      auto kbs = cli::parse_number(option, a.values[option], 0, 100'000'000);
-      md.write(attribute, kbs == 0 ? std::string("system") : std::to_string(kbs));
+    const auto speed = [](const std::string& where, const std::string& text) {
+      if (auto kbs = cli::parse_md_speed(text)) return *kbs;
+      throw ops::OpError(where + " reads " + common::quoted(text.substr(0, 40)) + ", not a speed in KB/s: check the kernel's md");
+    };
+    const auto md_speed = [&](const char* attribute) { return speed(attribute, md.read(attribute)); };
+    const auto system_speed = [&](const char* name) {
+      const auto path = std::string("/proc/sys/dev/raid/") + name;
+      return speed(path, config::read_file(path).value_or(""));
+    };
+    const cli::SpeedLimits current{md_speed("sync_speed_min"), md_speed("sync_speed_max")};
+    const cli::SpeedLimits system{system_speed("speed_limit_min"), system_speed("speed_limit_max")};
+    if (auto problem = cli::speed_limits_problem(request, current, system); !problem.empty())
+      throw cli::ArgsError("set: " + m.tag + ": " + problem);
+    for (const auto& [attribute, value] : {std::pair{"sync_speed_max", request.max_kbs},
+                                           std::pair{"sync_speed_min", request.min_kbs}}) {
+      if (!value) continue;
+      md.write(attribute, *value == 0 ? std::string("system") : std::to_string(*value));
       std::printf("%s: %s = %s\n", m.tag.c_str(), attribute, md.read(attribute).c_str());
     }
     return cli::kOk;

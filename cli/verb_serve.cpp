@@ -13,11 +13,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "nbdkit_command.hpp"
+#include "netraid/common/durable_file.hpp"
+#include "netraid/common/file_error.hpp"
+#include "netraid/common/small_file.hpp"
 #include "verb.hpp"
 
 extern char** environ;
@@ -44,29 +45,37 @@ std::string run_dir() {
   return (d && *d) ? d : "/run/netraid";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The file's content, "" when absent. Never blocks: a FIFO or a symlink at a
+// pid file's path is a FileError naming it (`serve --status` must answer).
+std::string read_file(const std::string& path, std::string_view what = "file") {
+  return netraid::common::read_small_file(path, what).value_or("");
+}
+
+// /proc/PID/... of a process that may exit meanwhile: "" once it is gone.
+std::string read_proc(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const netraid::common::FileError&) {
+    return "";
+  }
 }
 
 // A live nbdkit serving this tag, by the pid file (0 = none). The cmdline
 // check keeps a reused pid from being mistaken for our server.
 pid_t serving_pid(const std::string& tag) {
-  const std::string text = read_file(pid_file_for(run_dir(), tag));
+  const std::string text = read_file(pid_file_for(run_dir(), tag), "pid file");
   const long pid = std::strtol(text.c_str(), nullptr, 10);
   if (pid <= 0) return 0;
   const std::string proc = "/proc/" + std::to_string(pid);
-  const std::string stat = read_file(proc + "/stat");
+  const std::string stat = read_proc(proc + "/stat");
   const auto paren = stat.rfind(')');
   if (paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z')) return 0;
-  if (!cmdline_serves(read_file(proc + "/cmdline"), tag)) return 0;
+  if (!cmdline_serves(read_proc(proc + "/cmdline"), tag)) return 0;
   return static_cast<pid_t>(pid);
 }
 
 bool gone(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat = read_proc("/proc/" + std::to_string(pid) + "/stat");
   const auto paren = stat.rfind(')');
   return stat.empty() || (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
 }
@@ -149,7 +158,7 @@ int start(ServeOptions opts, bool takeover) {
   const std::string argv_file = dir + "/" + opts.tag + ".argv";
 
   if (pid_t pid = serving_pid(opts.tag)) {
-    if (read_file(argv_file) == joined(argv)) {
+    if (read_file(argv_file, "server options file") == joined(argv)) {
       std::printf("netraid serve: %s: already serving %s (pid %d)\n", opts.tag.c_str(), opts.device.c_str(),
                   static_cast<int>(pid));
       return kOk;
@@ -205,7 +214,7 @@ int start(ServeOptions opts, bool takeover) {
                  opts.tag.c_str(), opts.pid_file.c_str());
     return kFailed;
   }
-  std::ofstream(argv_file, std::ios::binary | std::ios::trunc) << joined(argv);
+  netraid::common::write_file_durably(argv_file, joined(argv));
   std::printf("netraid serve: %s: serving %s on %s:%u (pid %d)\n", opts.tag.c_str(), opts.device.c_str(),
               opts.listen.empty() ? "*" : opts.listen.c_str(), static_cast<unsigned>(opts.port),
               static_cast<int>(pid));
@@ -224,15 +233,22 @@ int run_serve(std::span<const std::string> args) {
     return kUsage;
   }
   const auto& req = std::get<ServeRequest>(parsed);
-  switch (req.action) {
-    case ServeAction::status:
-      return status(req.opts.tag);
-    case ServeAction::stop:
-      return stop(req.opts.tag);
-    case ServeAction::start:
-      break;
+  try {
+    switch (req.action) {
+      case ServeAction::status:
+        return status(req.opts.tag);
+      case ServeAction::stop:
+        return stop(req.opts.tag);
+      case ServeAction::start:
+        break;
+    }
+    return start(req.opts, req.takeover);
+  } catch (const netraid::common::FileError& e) {
+    // A pid or options file that cannot be read or written: whether TAG is
+    // served is unknown, so neither "not serving" (3) nor a start.
+    std::fprintf(stderr, "netraid serve: %s\n", e.what());
+    return kFailed;
   }
-  return start(req.opts, req.takeover);
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ netraid::status::NodeObservations observe(const netraid::ops::Context& ctx, cons
 int run_status(std::span<const std::string> args) {
   using namespace netraid;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
-  return cli::run_verb("status", [&] {
+  return cli::run_verb("status", args, [&] {
     auto a = cli::parse_args("status", args, {}, {"--json"});
     if (a.positional.size() > 1) throw cli::ArgsError("status: give at most one TAG");
     ops::Context ctx(settings::load());

@@ -1,8 +1,13 @@
 #include "netraid/flags/flag_store.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 
-#include "netraid/flags/durable_file.hpp"
+#include "netraid/common/durable_file.hpp"
+#include "netraid/common/file_error.hpp"
+#include "netraid/common/quote.hpp"
+#include "netraid/common/small_file.hpp"
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/names.hpp"
 
@@ -18,12 +23,22 @@ std::string file_name(std::string_view tag, std::string_view flag) {
   return std::string(tag) + "_" + std::string(flag);
 }
 
+// The file helpers' errors, as the FlagError every caller of the store catches.
+template <typename Fn>
+auto as_flag_error(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const common::FileError& e) {
+    throw FlagError(e.what());
+  }
+}
+
 }  // namespace
 
 std::string parse_node_flag(std::string_view text, std::string_view what) {
   if (text.empty() || text.back() != '\n')
-    throw FlagError(std::string(what) + ": '" + std::string(text.substr(0, 64)) +
-                    "' is not one node name and a newline: torn or foreign flag file");
+    throw FlagError(std::string(what) + ": " + common::quoted(text.substr(0, 64)) +
+                    " is not one node name and a newline: torn or foreign flag file");
   const auto node = text.substr(0, text.size() - 1);
   if (auto problem = node_name_problem(node))
     throw FlagError(std::string(what) + ": " + *problem + ": torn or foreign flag file");
@@ -51,7 +66,7 @@ std::map<std::string, SyncState> parse_targets(std::string_view text) {
     text.remove_prefix(nl + 1);
     const auto space = line.find(' ');
     if (space == std::string_view::npos)
-      throw FlagError("targets: line '" + std::string(line) + "' is not 'NODE STATE': torn or foreign flag file");
+      throw FlagError("targets: line " + common::quoted(line) + " is not 'NODE STATE': torn or foreign flag file");
     const auto node = line.substr(0, space);
     if (auto problem = node_name_problem(node)) throw FlagError("targets: " + *problem);
     targets[std::string(node)] = parse_sync_state(std::string(line.substr(space + 1)) + "\n");
@@ -66,7 +81,8 @@ std::string format_targets(const std::map<std::string, SyncState>& targets) {
 }
 
 FlagStore::FlagStore(std::string dir) : dir_(std::move(dir)) {
-  if (dir_.empty() || dir_.front() != '/') throw FlagError("flag directory '" + dir_ + "' is not an absolute path: set LKROOT");
+  if (dir_.empty() || dir_.front() != '/')
+    throw FlagError("flag directory " + common::quoted(dir_) + " is not an absolute path: set LKROOT");
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
 }
 
@@ -74,18 +90,27 @@ std::string FlagStore::path(std::string_view tag, std::string_view flag) const {
   return dir_ + "/" + file_name(tag, flag);
 }
 
-void FlagStore::create_directory() const { create_directories_durably(dir_); }
+void FlagStore::create_directory() const {
+  as_flag_error([&] { common::create_directories_durably(dir_); });
+}
 
 std::optional<std::string> FlagStore::read(std::string_view tag, std::string_view flag) const {
-  return read_small_file(path(tag, flag));
+  auto text = as_flag_error([&] { return common::read_small_file(path(tag, flag), "flag", kMaxFlagFileBytes); });
+  struct stat st {};
+  // Absent only if the directory itself is there: a missing flag directory
+  // means a wrong LKROOT or an unmounted disk, not "no flag".
+  if (!text && (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+    throw FlagError("flag directory " + common::printable(dir_) +
+                    " does not exist: check LKROOT, or create the mirror first");
+  return text;
 }
 
 void FlagStore::write(std::string_view tag, std::string_view flag, std::string_view content) const {
-  write_file_durably(dir_, file_name(tag, flag), content);
+  as_flag_error([&] { common::write_file_durably(dir_, file_name(tag, flag), content); });
 }
 
 void FlagStore::remove(std::string_view tag, std::string_view flag) const {
-  remove_file_durably(dir_, file_name(tag, flag));
+  as_flag_error([&] { common::remove_file_durably(dir_, file_name(tag, flag)); });
 }
 
 std::optional<std::string> FlagStore::read_node(std::string_view tag, std::string_view flag) const {

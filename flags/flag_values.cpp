@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "netraid/common/quote.hpp"
 #include "netraid/flags/flag_error.hpp"
 
 namespace netraid::flags {
@@ -21,8 +22,8 @@ std::uint64_t parse_hex_id(std::string_view word, std::string_view text) {
   std::uint64_t v = 0;
   const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v, 16);
   if (word.size() != 16 || ec != std::errc{} || end != word.data() + word.size() || v == 0)
-    throw FlagError("generation '" + std::string(text.substr(0, 80)) +
-                    "' is not 'current <16 hex>' / 'history <16 hex>...': torn or foreign flag file");
+    throw FlagError("generation " + common::quoted(text.substr(0, 80)) +
+                    " is not 'current <16 hex>' / 'history <16 hex>...': torn or foreign flag file");
   return v;
 }
 
@@ -56,8 +57,8 @@ std::string_view to_string(SyncState state) {
 SyncState parse_sync_state(std::string_view text) {
   for (const auto s : {SyncState::InSync, SyncState::Resyncing, SyncState::OutOfSync})
     if (text == std::string(to_string(s)) + "\n") return s;
-  throw FlagError("sync state '" + std::string(text.substr(0, 40)) +
-                  "' is not in_sync, resyncing or out_of_sync: torn or foreign flag file");
+  throw FlagError("sync state " + common::quoted(text.substr(0, 40)) +
+                  " is not in_sync, resyncing or out_of_sync: torn or foreign flag file");
 }
 
 std::string format_generation(const Generation& g) {
@@ -68,8 +69,8 @@ std::string format_generation(const Generation& g) {
 
 Generation parse_generation(std::string_view text) {
   const auto bad = [&] {
-    return FlagError("generation '" + std::string(text.substr(0, 80)) +
-                     "' is not 'current <16 hex>\\nhistory ...\\n': torn or foreign flag file");
+    return FlagError("generation " + common::quoted(text.substr(0, 80)) +
+                     " is not 'current <16 hex>\\nhistory ...\\n': torn or foreign flag file");
   };
   if (text.empty() || text.back() != '\n') throw bad();
   const auto nl = text.find('\n');

@@ -1,10 +1,10 @@
 #include "netraid/flags/lkroot.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
 
-#include "netraid/flags/durable_file.hpp"
+#include "netraid/common/file_error.hpp"
+#include "netraid/common/quote.hpp"
+#include "netraid/common/small_file.hpp"
 #include "netraid/flags/flag_error.hpp"
 
 namespace netraid::flags {
@@ -21,8 +21,8 @@ std::string unquote(std::string_view value, std::string_view line) {
   if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
     value = value.substr(1, value.size() - 2);
   if (value.find('$') != std::string_view::npos || value.find('`') != std::string_view::npos)
-    throw FlagError(std::string(kLifeKeeperDefaults) + ": '" + std::string(line) +
-                    "' uses shell expansion: set LKROOT in the environment instead");
+    throw FlagError(std::string(kLifeKeeperDefaults) + ": " + common::quoted(line) +
+                    " uses shell expansion: set LKROOT in the environment instead");
   return std::string(value);
 }
 
@@ -52,7 +52,7 @@ std::string netraid_flag_dir(std::string_view lkroot) {
   std::string root(lkroot);
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   if (root.empty() || root.front() != '/')
-    throw FlagError("LKROOT '" + std::string(lkroot) + "' is not an absolute path: fix LKROOT");
+    throw FlagError("LKROOT " + common::quoted(lkroot) + " is not an absolute path: fix LKROOT");
   return root + "/subsys/scsi/resources/netraid";
 }
 
@@ -60,11 +60,9 @@ std::string flag_dir_from_system() {
   const char* env = std::getenv("LKROOT");
   std::optional<std::string> defaults;
   try {
-    defaults = read_small_file(std::string(kLifeKeeperDefaults));
-  } catch (const FlagError&) {
-    // read_small_file treats a missing /etc/default as an error (it guards
-    // flag directories); here only the file itself matters.
-    if (::access("/etc/default", F_OK) == 0) throw;
+    defaults = common::read_small_file(std::string(kLifeKeeperDefaults), "LifeKeeper defaults");
+  } catch (const common::FileError& e) {
+    throw FlagError(e.what());
   }
   return netraid_flag_dir(resolve_lkroot(env ? std::optional<std::string_view>(env) : std::nullopt,
                                          defaults ? std::optional<std::string_view>(*defaults) : std::nullopt));

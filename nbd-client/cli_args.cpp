@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "netraid/common/verb_error.hpp"
 #include "netraid/nbd/error.hpp"
 
 namespace netraid::nbd {
@@ -125,17 +126,20 @@ ProbeArgs parse_probe_args(std::span<const std::string> args) {
 
 #include <cstdio>
 namespace netraid::nbd {
-int run_client_verb(const char* verb, const std::function<int()>& body) {
+int run_client_verb(const char* verb, std::span<const std::string> args, const std::function<int()>& body) {
+  const bool json = common::wants_json(args);
   try {
     return body();
   } catch (const ClientError& e) {
-    std::fprintf(stderr, "netraid: %s: %s\n", verb, e.what());
-    return e.kind == ErrorKind::kUsage ? 2 : 1;
+    const int code = e.kind == ErrorKind::kUsage ? 2 : 1;
+    common::report_failure(std::string(verb) + ": " + e.what(), code, json);
+    return code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "netraid: %s: %s\n", verb, e.what());
+    common::report_failure(std::string(verb) + ": " + e.what(), 1, json);
     return 1;
   }
 }
+int run_client_verb(const char* verb, const std::function<int()>& body) { return run_client_verb(verb, {}, body); }
 bool wants_help(std::span<const std::string> args, const char* usage) {
   for (const auto& a : args)
     if (a == "--help" || a == "-h") {

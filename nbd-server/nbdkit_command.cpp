@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "netraid/common/names.hpp"
 #include "plugin_config.hpp"
 
 namespace netraid::server {
@@ -93,8 +94,7 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
     } else if (!a.empty() && a[0] == '-') {
       return "netraid serve: unknown option " + a + kUsage;
     } else if (req.opts.tag.empty()) {
-      if (!valid_tag(a))
-        return "netraid serve: " + a + ": invalid tag: use 1-64 characters from A-Z a-z 0-9 _ . -";
+      if (auto problem = common::tag_problem(a)) return "netraid serve: " + *problem;
       req.opts.tag = a;
     } else {
       return "netraid serve: unexpected argument " + a + ": give one TAG" + kUsage;

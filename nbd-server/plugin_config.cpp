@@ -6,6 +6,9 @@
 #include <cstring>
 #include <limits>
 
+#include "netraid/common/names.hpp"
+#include "netraid/common/quote.hpp"
+
 namespace netraid::server {
 
 namespace {
@@ -50,24 +53,14 @@ std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
-bool valid_tag(std::string_view tag) {
-  if (tag.empty() || tag.size() > 64 || tag[0] == '.' || tag[0] == '-') return false;
-  for (char c : tag) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string apply_key(PluginConfig& cfg, std::string_view key, std::string_view value) {
   const std::string k(key), v(value);
   if (key == "dev") {
     if (value.empty()) return "dev=: empty path: give the target disk, e.g. dev=/dev/sdb";
     cfg.dev = v;
   } else if (key == "tag") {
-    if (!valid_tag(value))
-      return "tag=" + v + ": invalid tag: use 1-64 characters from A-Z a-z 0-9 _ . - (not starting with . or -)";
+    // A tag names files (/run/netraid/TAG.pid) and the export: netraid's one rule.
+    if (auto problem = common::tag_problem(value)) return "tag=" + common::printable(value) + ": " + *problem;
     cfg.tag = v;
   } else if (key == "size") {
     auto s = parse_size(value);

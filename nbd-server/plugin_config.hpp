@@ -30,10 +30,6 @@ struct PluginConfig {
 std::optional<uint64_t> parse_size(std::string_view text);
 // true/false, yes/no, on/off, 1/0 (case-insensitive, like nbdkit_parse_bool).
 std::optional<bool> parse_bool(std::string_view text);
-// A tag names files (/run/netraid/TAG.pid) and an export: [A-Za-z0-9_.-],
-// 1..64 characters, not starting with '.' or '-'.
-bool valid_tag(std::string_view tag);
-
 // Applies one plugin parameter; returns "" or a one-line error.
 std::string apply_key(PluginConfig& cfg, std::string_view key, std::string_view value);
 // Required keys present? Returns "" or a one-line error.

@@ -21,11 +21,23 @@ TEST_CASE("tags: letters, digits, - _ . and nothing a shell or path would read")
   CHECK(validate_tag("datarep-ext3").empty());
   CHECK(validate_tag("a.b_c-1").empty());
   CHECK(validate_tag("").find("empty") != std::string::npos);
-  CHECK(validate_tag("-x").find("invalid characters") != std::string::npos);
-  CHECK(validate_tag("a/b").find("invalid characters") != std::string::npos);
-  CHECK(validate_tag("a b").find("invalid characters") != std::string::npos);
-  CHECK(validate_tag("x;rm").find("invalid characters") != std::string::npos);
-  CHECK(validate_tag(std::string(65, 'a')).find("longer than 64") != std::string::npos);
+  CHECK(validate_tag("-x").find("must start with a letter or digit") != std::string::npos);
+  CHECK(validate_tag("a/b").find("contains '/'") != std::string::npos);
+  CHECK(validate_tag("a b").find("contains ' '") != std::string::npos);
+  CHECK(validate_tag("x;rm").find("contains ';'") != std::string::npos);
+  // md's superblock keeps 31 characters of a name: a longer tag is refused here, not cut by mdadm.
+  CHECK(validate_tag(std::string(31, 'a')).empty());
+  CHECK(validate_tag(std::string(32, 'a')).find("longer than 31") != std::string::npos);
+  CHECK(validate_tag("bad\nnetraid: forged") ==
+        "tag 'bad\\nnetraid: forged' contains '\\n': use only letters, digits, '.', '_' and '-'");
+}
+
+TEST_CASE("devices and hosts: errors-user input is quoted on one line") {
+  CHECK(validate_device_path("sdb\nx") == "device 'sdb\\nx' is not an absolute path: give e.g. /dev/sdb1");
+  CHECK(validate_device_path("/dev/sd\nb").find("'/dev/sd\\nb' contains a control character") != std::string::npos);
+  CHECK(validate_device_path("/dev/sdb1").empty());
+  CHECK(validate_host("n1\nforged") ==
+        "system name 'n1\\nforged' has invalid characters: use a hostname or an IP address");
 }
 
 TEST_CASE("render then parse gives the same mirror") {
@@ -52,11 +64,11 @@ TEST_CASE("malformed documents are refused with one line") {
                   std::invalid_argument);
   CHECK_THROWS_AS(parse(R"({"tag": "x", "systems": [{"host": "a", "device": "sda"}]})"), std::invalid_argument);
   try {
-    parse(R"({"tag": "bad tag", "systems": [{"host": "a", "device": "/dev/a"}]})");
+    parse(R"({"tag": "bad\ntag", "systems": [{"host": "a", "device": "/dev/a"}]})");
     FAIL("expected an error");
   } catch (const std::invalid_argument& e) {
     CHECK(std::string(e.what()).find('\n') == std::string::npos);
-    CHECK(std::string(e.what()).find("invalid characters") != std::string::npos);
+    CHECK(std::string(e.what()).find("tag 'bad\\ntag' contains '\\n'") != std::string::npos);
   }
 }
 

@@ -4,44 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "netraid/flags/durable_file.hpp"
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/flag_store.hpp"
+#include "temp_dir.hpp"  // tests/common-files
 
 using namespace netraid::flags;
-namespace fs = std::filesystem;
-
-namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/netraid-flags-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-}  // namespace
 
 TEST_CASE("store: every flag is absent at first, then reads back exactly what was written") {
   TempDir tmp;
@@ -171,14 +138,22 @@ TEST_CASE("store: errors-bad tags, node names and directories are refused before
   CHECK_THROWS_WITH(FlagStore((tmp.path / "file").string()).create_directory(), doctest::Contains("not a directory"));
 }
 
-TEST_CASE("durable file: replace is atomic (old or new content, never a mix) and leaves no temp") {
+TEST_CASE("store: errors-a FIFO or a symlink at a flag's path is an error naming it, at once") {
   TempDir tmp;
-  write_file_durably(tmp.path.string(), "f", std::string(10000, 'a'));
-  write_file_durably(tmp.path.string(), "f", "short\n");
-  CHECK(read_small_file((tmp.path / "f").string()) == "short\n");
-  CHECK(listing(tmp.path) == std::vector<std::string>{"f"});
-  remove_file_durably(tmp.path.string(), "f");
-  CHECK_FALSE(read_small_file((tmp.path / "f").string()).has_value());
-  put(tmp.path / "big", std::string(kMaxFlagFileBytes + 1, 'x'));
-  CHECK_THROWS_WITH(read_small_file((tmp.path / "big").string()), doctest::Contains("not a netraid flag"));
+  const FlagStore store(tmp.path.string());
+  // Opened without O_NONBLOCK, a FIFO would block until a writer comes: forever.
+  REQUIRE(::mkfifo((tmp.path / "f_last_owner").c_str(), 0644) == 0);
+  CHECK_THROWS_WITH_AS(store.last_owner("f"), doctest::Contains("f_last_owner is a FIFO"), FlagError);
+  put(tmp.path / "elsewhere", "n9\n");
+  fs::create_symlink(tmp.path / "elsewhere", tmp.path / "s_source");
+  CHECK_THROWS_WITH_AS(store.source("s"), doctest::Contains("s_source is a symbolic link"), FlagError);
+  put(tmp.path / "big_generation", std::string(kMaxFlagFileBytes + 1, 'x'));
+  CHECK_THROWS_WITH_AS(store.generation("big"), doctest::Contains("not a netraid flag"), FlagError);
+}
+
+TEST_CASE("store: errors-torn content is echoed on one line") {
+  TempDir tmp;
+  const FlagStore store(tmp.path.string());
+  put(tmp.path / "t_sync_state", "in_sync\nnetraid: forged line\n");
+  CHECK_THROWS_WITH_AS(store.sync_state("t"), doctest::Contains("'in_sync\\nnetraid: forged line\\n'"), FlagError);
 }

@@ -1,8 +1,11 @@
 #!/bin/bash
 # Failover verbs and scripts given bad input: unknown tag, a system that is
 # not part of the mirror, a torn flag file, force without confirmation,
-# scripts without a tag or with an unknown action. Each: non-zero exit, one
-# line naming the problem, and nothing changed (md state and flag files).
+# scripts without a tag or with an unknown action; a tag with a newline or
+# longer than md keeps, speed limits with min > max, --json on failure; a FIFO
+# where a flag, a config or a pid file belongs, a symlink planted at a temp
+# name. Each: non-zero exit within a bound, one line naming the problem, and
+# nothing changed (md state and flag files, the symlink's target).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/failover/driver.sh"
 
@@ -50,6 +53,60 @@ expect_refusal n1 2 "give TAG and an action" "$SOURCE_DIR/scripts/mirror_action"
 expect_refusal n1 2 "sync-state" "$NETRAID" flags-set $TAG --source n2 --sync-state sleepy
 [ "$(flags_snapshot n1)" = "$BEFORE" ] || fail "flags changed on n1 after refused commands"
 
+step "tags with a newline, or longer than md keeps, are refused by netraid on one escaped line"
+expect_refusal n1 2 "tag 'bad\\\\nnetraid: forged' contains" "$NETRAID" status $'bad\nnetraid: forged'
+expect_refusal n1 2 "tag 'bad\\\\nnetraid: forged' contains" "$NETRAID" quickcheck $'bad\nnetraid: forged'
+# md keeps 31 characters of an array's name (32-byte set_name, NUL padded):
+# mdadm 4.2 cuts a 32-character --name without a word and refuses 33.
+on n2 mdadm --create /dev/md9 --run --level=1 --raid-devices=2 --metadata=1.2 --name=$(printf 'm%.0s' {1..32}) \
+  /dev/ubda missing > /dev/null 2>&1
+KEPT=$(try_on n2 mdadm --examine /dev/ubda | sed -n 's/^ *Name : \([^ ]*\).*/\1/p')
+on n2 mdadm --stop /dev/md9 > /dev/null 2>&1
+on n2 mdadm --zero-superblock /dev/ubda
+echo "    mdadm --create --name=<32 characters> keeps '$KEPT' (${#KEPT} characters)"
+[ "${#KEPT}" = 31 ] || fail "md kept ${#KEPT} characters of a 32-character name, not 31: revisit kMaxTagLength"
+for n in 32 33; do
+  LONG=$(printf 't%.0s' $(seq $n))
+  expect_refusal n2 2 "tag '$LONG' is $n characters long, longer than 31" "$NETRAID" create "$LONG" --local /dev/ubda
+done
+try_on n2 test -e /sys/block/md0/md/array_state && fail "md0 appeared on n2 for a tag too long"
+
+step "speed limits: a minimum above the limit is refused, md's values unchanged"
+speeds() { try_on n1 sh -c 'cat /sys/block/md0/md/sync_speed_min /sys/block/md0/md/sync_speed_max' | tr '\n' ' '; }
+SPEEDS=$(speeds)
+expect_refusal n1 2 "--speed-limit-min 5000 KB/s is above --speed-limit 1000 KB/s" \
+  "$NETRAID" set $TAG --speed-limit 1000 --speed-limit-min 5000
+[ "$(speeds)" = "$SPEEDS" ] || fail "speed limits changed by a refused set: $SPEEDS -> $(speeds)"
+nr n1 set $TAG --speed-limit 2000 > /dev/null || fail "set --speed-limit 2000 failed"
+expect_refusal n1 2 "--speed-limit-min 5000 KB/s is above the current sync_speed_max of 2000 KB/s" \
+  "$NETRAID" set $TAG --speed-limit-min 5000
+nr n1 set $TAG --speed-limit 0 > /dev/null || fail "set --speed-limit 0 failed"
+[ "$(speeds)" = "$SPEEDS" ] || fail "speed limits not back to the defaults: $SPEEDS -> $(speeds)"
+
+step "--json: a failure is a JSON error object on stdout, the usual line on stderr"
+for args in "status nosuch --json" "status --json --bogus" "node-info --json --bogus"; do
+  OUT=$(lab exec n1 -- "$NETRAID" $args 2> /dev/null); RC=$?
+  echo "    netraid $args: exit $RC, stdout: $OUT"
+  printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["exit_code"]==int(sys.argv[1]) and j["error"], j' $RC ||
+    fail "netraid $args: stdout is not a JSON error object with exit code $RC: '$OUT'"
+  [ "$RC" = 2 ] || fail "netraid $args exited $RC, expected 2"
+done
+
+step "a symlink planted at the old temp name: config-import does not write through it"
+on n2 sh -c 'echo precious > /etc/netraid/victim.txt && ln -sf /etc/netraid/victim.txt "/etc/netraid/.$1.json.tmp"' sh $TAG
+on n2 "$NETRAID" config-import "$(try_on n1 cat /etc/netraid/$TAG.json)" > /dev/null
+[ "$(try_on n2 cat /etc/netraid/victim.txt)" = precious ] || fail "config-import wrote through the planted symlink"
+try_on n2 test -L "/etc/netraid/.$TAG.json.tmp" || fail "the planted symlink is gone"
+on n2 rm -f /etc/netraid/victim.txt "/etc/netraid/.$TAG.json.tmp"
+
+step "a FIFO as a config or a pid file: status, quickcheck and serve --status answer at once"
+on n2 sh -c 'mv "/etc/netraid/$1.json" /tmp/config && mkfifo "/etc/netraid/$1.json" &&
+  mkdir -p /run/netraid && mkfifo "/run/netraid/$1.pid"' sh $TAG
+expect_refusal n2 1 "config /etc/netraid/$TAG.json is a FIFO" timeout 10 "$NETRAID" status $TAG
+expect_refusal n2 1 "config /etc/netraid/$TAG.json is a FIFO" timeout 10 "$NETRAID" quickcheck $TAG
+expect_refusal n2 1 "pid file /run/netraid/$TAG.pid is a FIFO" timeout 10 "$NETRAID" serve --status $TAG
+on n2 sh -c 'rm "/etc/netraid/$1.json" "/run/netraid/$1.pid" && mv /tmp/config "/etc/netraid/$1.json"' sh $TAG
+
 step "a torn flag file stops restore, names the file, changes nothing"
 on n1 "$NETRAID" remove $TAG > /dev/null
 BEFORE=$(flags_snapshot n1)
@@ -61,4 +118,10 @@ try_on n1 test -e /sys/block/md0/md/array_state && fail "md0 was assembled despi
 expect_refusal n1 1 "not in service" "$NETRAID" quickcheck $TAG
 on n1 sh -c 'printf "n" > "$1"' sh "$FLAGDIR/${TAG}_last_owner"
 expect_refusal n1 1 "${TAG}_last_owner" "$NETRAID" quickcheck $TAG
+
+step "a FIFO as a flag file: quickcheck and status answer at once"
+on n1 sh -c 'rm "$1" && mkfifo "$1"' sh "$FLAGDIR/${TAG}_last_owner"
+expect_refusal n1 1 "flag $FLAGDIR/${TAG}_last_owner is a FIFO" timeout 10 "$NETRAID" quickcheck $TAG
+try_on n1 timeout 10 "$NETRAID" status $TAG > /dev/null 2>&1
+[ $? != 124 ] || fail "status hung on a FIFO flag file"
 echo "PASS $TEST_NAME"

@@ -15,7 +15,7 @@ expect_refusal "unknown parameter 'colour'" dev="$WORK/small.img" tag=t colour=r
 expect_refusal "tag= is required" dev="$WORK/small.img"
 expect_refusal "dev= is required" tag=t
 expect_refusal "size=lots: not a size" dev="$WORK/small.img" tag=t size=lots
-expect_refusal "tag=a/b: invalid tag" dev="$WORK/small.img" tag=a/b
+expect_refusal "tag=a/b: tag .a/b. contains ./." dev="$WORK/small.img" tag=a/b
 : >"$WORK/empty.img"
 expect_refusal "has size 0" dev="$WORK/empty.img" tag=t
 

@@ -101,7 +101,8 @@ TEST_CASE("parse_serve_args: each bad input names the problem") {
   CHECK(err({"t", "--device"}).find("--device needs a value") != std::string::npos);
   CHECK(err({"t", "--bogus"}).find("unknown option --bogus") != std::string::npos);
   CHECK(err({"t", "u", "--device", "/dev/sdb"}).find("unexpected argument u") != std::string::npos);
-  CHECK(err({"../etc", "--device", "/dev/sdb", "--allow", "1.1.1.1"}).find("invalid tag") != std::string::npos);
+  CHECK(err({"../etc", "--device", "/dev/sdb", "--allow", "1.1.1.1"}).find("tag '../etc' must start with a letter") !=
+        std::string::npos);
 }
 
 TEST_CASE("valid_address") {

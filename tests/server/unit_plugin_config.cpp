@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "plugin_config.hpp"
 
@@ -35,17 +36,13 @@ TEST_CASE("parse_bool") {
   CHECK(!parse_bool(""));
 }
 
-TEST_CASE("valid_tag") {
-  CHECK(valid_tag("data1"));
-  CHECK(valid_tag("db_2.vol-a"));
-  CHECK(valid_tag(std::string(64, 'a')));
-  CHECK_FALSE(valid_tag(""));
-  CHECK_FALSE(valid_tag(std::string(65, 'a')));
-  CHECK_FALSE(valid_tag(".hidden"));
-  CHECK_FALSE(valid_tag("-opt"));
-  CHECK_FALSE(valid_tag("a/b"));
-  CHECK_FALSE(valid_tag("a b"));
-  CHECK_FALSE(valid_tag("a=b"));
+TEST_CASE("tag=: netraid's tag rule (netraid-common), 1-31 characters") {
+  PluginConfig c;
+  for (const std::string& tag : std::vector<std::string>{"data1", "db_2.vol-a", std::string(31, 'a')})
+    CHECK(apply_key(c, "tag", tag) == "");
+  for (const std::string& tag : std::vector<std::string>{"", std::string(32, 'a'), ".hidden", "-opt", "a/b", "a b", "a=b"})
+    CHECK(apply_key(c, "tag", tag).find("tag=") == 0);
+  CHECK(apply_key(c, "tag", "a\nb") == "tag=a\\nb: tag 'a\\nb' contains '\\n': use only letters, digits, '.', '_' and '-'");
 }
 
 TEST_CASE("apply_key: known keys set the config") {

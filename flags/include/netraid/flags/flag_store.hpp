@@ -18,7 +18,9 @@
 //                     kept across reboots, cleared once the wait is over)
 //
 // Reads return nullopt only for an absent flag; a flag that is unreadable
-// or does not parse is a FlagError. Writes are atomic and durable.
+// or does not parse is a FlagError; so is anything but a regular file at a
+// flag's path (a FIFO, a symlink: read in bounded time, never followed) and
+// a missing flag directory. Writes are atomic and durable (netraid-common).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -29,6 +31,9 @@
 #include "netraid/flags/flag_values.hpp"
 
 namespace netraid::flags {
+
+// A flag is a line or a few; anything larger is not ours.
+inline constexpr std::size_t kMaxFlagFileBytes = 64 * 1024;
 
 class FlagStore {
  public:

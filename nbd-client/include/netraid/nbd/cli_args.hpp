@@ -38,8 +38,10 @@ ProbeArgs parse_probe_args(std::span<const std::string> args);
 #include <functional>
 namespace netraid::nbd {
 // Runs a verb's body; a ClientError becomes "netraid: VERB: message" on stderr
-// and exit 2 (usage: nothing was changed) or 1 (tried and failed).
+// and exit 2 (usage: nothing was changed) or 1 (tried and failed); with
+// --json among `args`, also a JSON error object on stdout.
 int run_client_verb(const char* verb, const std::function<int()>& body);
+int run_client_verb(const char* verb, std::span<const std::string> args, const std::function<int()>& body);
 // True (after printing usage to stdout) when args ask for help.
 bool wants_help(std::span<const std::string> args, const char* usage);
 }  // namespace netraid::nbd
