@@ -13,7 +13,7 @@ namespace {
 LockPlan plan_of(const char* verb, std::vector<std::string> args) { return plan(verb, args); }
 }  // namespace
 
-TEST_CASE("every verb that changes a mirror locks it; readers and peer plumbing do not") {
+TEST_CASE("every verb that changes a mirror locks it and readers and peer plumbing do not") {
   for (const char* verb : {"create", "extend", "unextend", "delete", "resync", "fullresync", "pause", "resume", "set",
                            "restore", "remove", "force", "serve"}) {
     CAPTURE(verb);
@@ -46,7 +46,7 @@ TEST_CASE("plan finds the TAG among options and their values") {
   CHECK(plan_of("resync", {"--", "datarep"}).tag == "datarep");
 }
 
-TEST_CASE("plan locks nothing where the verb only reads, prints help or refuses the arguments itself") {
+TEST_CASE("plan locks nothing where the verb only reads or prints help or refuses the arguments itself") {
   CHECK(plan_of("serve", {"--status", "datarep"}).tag.empty());
   CHECK(plan_of("serve", {"datarep", "--status"}).tag.empty());
   CHECK(plan_of("extend", {"other", "--help"}).tag.empty());
@@ -60,7 +60,7 @@ TEST_CASE("plan locks nothing where the verb only reads, prints help or refuses 
   for (const auto& p : {plan_of("serve", {"--status", "datarep"}), plan_of("resync", {})}) CHECK(p.refusal.empty());
 }
 
-TEST_CASE("an option the table does not know, before the TAG, is refused: it could hide the TAG") {
+TEST_CASE("an option the table does not know before the TAG is refused: it could hide the TAG") {
   const auto p = plan_of("extend", {"--new-option", "x", "other"});
   CHECK(p.tag.empty());
   CHECK(p.refusal == "extend: unknown option '--new-option': see 'netraid extend --help'");
@@ -83,7 +83,7 @@ TEST_CASE("every tag the configuration accepts names a lock file") {
   CHECK_FALSE(lockable_tag(std::string(65, 'a')));
 }
 
-TEST_CASE("holder record: written and read back; anything else is unknown") {
+TEST_CASE("holder record: written and read back and anything else is unknown") {
   CHECK(format_holder({"extend", 1234}) == "extend 1234\n");
   auto h = parse_holder("extend 1234\n");
   REQUIRE(h);
@@ -97,13 +97,13 @@ TEST_CASE("holder record: written and read back; anything else is unknown") {
   }
 }
 
-TEST_CASE("busy messages name the holder, or say someone when the record is unreadable") {
+TEST_CASE("busy messages name the holder or say someone when the record is unreadable") {
   CHECK(waiting_message("other", Holder{"extend", 812}, 120) == "other is busy: extend by pid 812; waiting up to 120 s");
   CHECK(busy_message("other", Holder{"extend", 812}) == "other is busy: extend by pid 812 (try again when it ends)");
   CHECK(busy_message("other", std::nullopt) == "other is busy: another netraid command (try again when it ends)");
 }
 
-TEST_CASE("wait policy: NETRAID_LOCK_WAIT seconds, default 120, retries at most half a second apart") {
+TEST_CASE("wait policy: NETRAID_LOCK_WAIT seconds (default 120) and retries at most half a second apart") {
   CHECK(wait_seconds(nullptr) == kDefaultWaitSeconds);
   CHECK(wait_seconds("") == kDefaultWaitSeconds);
   CHECK(wait_seconds("0") == 0);
@@ -119,7 +119,7 @@ TEST_CASE("wait policy: NETRAID_LOCK_WAIT seconds, default 120, retries at most 
   CHECK(retry_delay_ms(1000) == 500);
 }
 
-TEST_CASE("flock_held_by reads /proc/locks: the holder's write flock on that inode, not a waiter") {
+TEST_CASE("flock_held_by reads /proc/locks: the holder's write flock on that inode and not a waiter") {
   const std::string text =
       "1: POSIX  ADVISORY  WRITE 77 00:17:5678 0 EOF\n"
       "2: FLOCK  ADVISORY  WRITE 812 00:17:5678 0 EOF\n"
@@ -193,7 +193,7 @@ TEST_CASE("a held lock makes the next command busy until it is released") {
   CHECK(locker.try_acquire("datarep", "monitor", nullptr));
 }
 
-TEST_CASE("a waiting command says so once, then gets the lock when the holder ends") {
+TEST_CASE("a waiting command says so once and gets the lock when the holder ends") {
   TempRunDir dir;
   Locker locker(dir.path);
   int fds[2];
@@ -216,7 +216,7 @@ TEST_CASE("a waiting command says so once, then gets the lock when the holder en
   ::close(fds[1]);
 }
 
-TEST_CASE("netraid run by the holder may act under its lock; nobody else may, whatever the environment says") {
+TEST_CASE("netraid run by the holder may act under its lock and nobody else may whatever the environment says") {
   TempRunDir dir;
   Locker locker(dir.path);
   auto held = locker.acquire("datarep", "restore", 0, quiet);

@@ -46,8 +46,9 @@ expect_consistent() {
   fi
 }
 # Runs SCRIPT with sh in n1 (the netraid binary is $1 there): races start
-# inside the node, where `&` puts them a few milliseconds apart.
-in_n1() { try_on n1 sh -c "$1" sh "$NETRAID"; }
+# inside the node, where `&` puts them a few milliseconds apart. A loaded CI
+# machine can make one extend take minutes: the lock waits long enough.
+in_n1() { try_on n1 env NETRAID_LOCK_WAIT=600 sh -c "$1" sh "$NETRAID"; }
 
 step "mirror $TAG: n1 -> n2 (64 MiB raw), in sync"
 nr n1 create $TAG --local /dev/ubda > /dev/null || fail "create failed"
