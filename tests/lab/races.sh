@@ -9,7 +9,7 @@
 # Each race runs a few times: interleavings differ from run to run.
 . "$(dirname "$0")/lib.sh"
 
-lab_up 3 --disks 64M
+lab_up 3 --disks 32M
 netraid_lab_setup
 TAG=other
 FLAGDIR=/opt/LifeKeeper/subsys/scsi/resources/netraid
@@ -50,7 +50,7 @@ expect_consistent() {
 # machine can make one extend take minutes: the lock waits long enough.
 in_n1() { try_on n1 env NETRAID_LOCK_WAIT=600 sh -c "$1" sh "$NETRAID"; }
 
-step "mirror $TAG: n1 -> n2 (64 MiB raw), in sync"
+step "mirror $TAG: n1 -> n2 (32 MiB raw), in sync"
 nr n1 create $TAG --local /dev/ubda > /dev/null || fail "create failed"
 nr n1 extend $TAG --target n2 > /dev/null || fail "extend to n2 failed"
 nr n1 wait $TAG --timeout 120 > /dev/null || fail "initial sync to n2 did not finish"
@@ -124,7 +124,7 @@ for delay in 0 0.3 0.6; do
 done
 
 step "delete while 'wait' follows a slow resync: the wait ends with one line, nothing stays attached"
-nr n1 set $TAG --speed-limit 2000 --speed-limit-min 1000 > /dev/null || fail "set failed"
+nr n1 set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set failed"
 nr n1 fullresync $TAG > /dev/null || fail "fullresync failed"
 OUT=$(in_n1 '"$1" wait other > /tmp/w1 2> /tmp/w2 & sleep 1; "$1" delete other > /tmp/d1 2>&1; rd=$?
              for i in $(seq 100); do kill -0 $! 2> /dev/null || break; sleep 0.1; done
