@@ -1,8 +1,12 @@
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
+#include "mirror_lock.hpp"
 #include "verb.hpp"
 
 namespace netraid::cli {
@@ -25,6 +29,28 @@ void print_usage(std::FILE* out) {
 void register_verb(const Verb& verb) { registry().push_back(verb); }
 const std::vector<Verb>& verbs() { return registry(); }
 
+namespace {
+// A verb that changes a mirror runs holding the mirror's lock on this system
+// (cli/mirror_lock.hpp says which verbs, and the lock order): here, once,
+// for every verb, before it reads anything it could act on.
+int run_locked(const Verb& verb, std::span<const std::string> args) {
+  std::optional<lock::MirrorLock> held;
+  const int locked = run_verb(verb.name, [&] {
+    const auto p = lock::plan(verb.name, args);
+    if (!p.refusal.empty()) throw ArgsError(p.refusal);
+    if (p.tag.empty()) return kOk;
+    const unsigned wait_s = lock::wait_seconds(std::getenv("NETRAID_LOCK_WAIT"));
+    held.emplace(lock::Locker(lock::run_dir_from_environment())
+                     .acquire(p.tag, verb.name, wait_s, [&](const std::string& line) {
+                       std::fprintf(stderr, "netraid: %s: %s\n", verb.name, line.c_str());
+                     }));
+    return kOk;
+  });
+  if (locked != kOk) return locked;
+  return verb.run(args);
+}
+}  // namespace
+
 }  // namespace netraid::cli
 
 int main(int argc, char** argv) {
@@ -43,7 +69,7 @@ int main(int argc, char** argv) {
     return kOk;
   }
   for (const auto& v : verbs()) {
-    if (args[0] == v.name) return v.run(std::span<const std::string>(args).subspan(1));
+    if (args[0] == v.name) return run_locked(v, std::span<const std::string>(args).subspan(1));
   }
   std::fprintf(stderr, "netraid: unknown verb '%s': run 'netraid --help' for the list of verbs\n",
                args[0].c_str());

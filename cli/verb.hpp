@@ -13,6 +13,7 @@ enum Exit : int {
   kOk = 0,
   kFailed = 1,     // the operation was tried and did not succeed
   kUsage = 2,      // bad arguments: nothing was changed
+  kBusy = 75,      // another command holds the mirror (cli/mirror_lock.hpp): nothing was changed, try again
   kSkipped = 77,   // a requirement is missing (tests)
 };
 

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 #include "cli_support.hpp"
+#include "mirror_lock.hpp"
 #include "reconnect_backoff.hpp"
 #include "resync_ops.hpp"
 
@@ -64,11 +66,29 @@ int run_monitor(std::span<const std::string> args) {
     auto now = [] {
       return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
     };
+    const lock::Locker locker(ctx.settings.run_dir);
     for (;;) {
       std::vector<std::string> watched;
-      for (const auto& m : ctx.store.list()) {
+      for (const auto& listed : ctx.store.list()) {
+        if (!ops::mirror_active(listed, ctx.settings.node_name)) continue;
+        watched.push_back(ops::md_name(listed.md_device));
+        // A command changing the mirror (extend, delete...) is not waited
+        // for: this pass skips it and the next one sees what it left.
+        std::optional<lock::MirrorLock> held;
+        config::MirrorConfig m;
+        try {
+          std::string busy;
+          held = locker.try_acquire(listed.tag, "monitor", &busy);
+          if (!held) {
+            ctx.say(busy + ": skipped this pass (next in at most " + std::to_string(interval) + " s)");
+            continue;
+          }
+          m = ctx.store.load(listed.tag);  // as the last holder left it
+        } catch (const std::exception& e) {
+          ctx.say(listed.tag + ": " + e.what());
+          continue;
+        }
         if (!ops::mirror_active(m, ctx.settings.node_name)) continue;
-        watched.push_back(ops::md_name(m.md_device));
         ops::PassOptions options;
         options.may_connect = [&](const std::string& host) { return schedule.may_try(m.tag + "/" + host, now()); };
         options.connect_outcome = [&](const std::string& host, bool ok) {

@@ -53,7 +53,16 @@ int run_wait(std::span<const std::string> args) {
       if (tty) std::printf("\n");
     };
     for (int idle_rounds = 0;;) {
-      auto s = sample(md);
+      Sample s;
+      try {
+        s = sample(md);
+      } catch (const std::exception&) {
+        if (ops::mirror_active(m, ctx.settings.node_name)) throw;
+      }
+      if (!ops::mirror_active(m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
+        end_line();
+        throw ops::OpError("mirror " + m.tag + " was deleted or stopped while waiting: see 'netraid status " + m.tag + "'");
+      }
       const bool syncing = s.action != "idle" && s.action != "frozen";
       if (!syncing && s.degraded == 0) {
         end_line();
