@@ -37,7 +37,8 @@ expect_refusal n1 2 "no mirror" "$NETRAID" remove nosuch
 expect_refusal n1 2 "no mirror" "$SOURCE_DIR/scripts/netraid/restore" -t nosuch -i x
 
 step "a system that is not part of the mirror"
-on n2 "$NETRAID" config-import "$(try_on n1 cat /etc/netraid/$TAG.json)" > /dev/null
+CONFIG_JSON=$(try_on n1 cat /etc/netraid/$TAG.json)
+on n2 "$NETRAID" config-import "$CONFIG_JSON" > /dev/null
 expect_refusal n2 2 "not part of mirror" "$NETRAID" restore $TAG
 expect_refusal n2 2 "not part of mirror" "$NETRAID" force $TAG --yes
 try_on n2 test -e /sys/block/md0/md/array_state && fail "md0 appeared on n2"
@@ -58,11 +59,9 @@ expect_refusal n1 2 "tag 'bad\\\\nnetraid: forged' contains" "$NETRAID" status $
 expect_refusal n1 2 "tag 'bad\\\\nnetraid: forged' contains" "$NETRAID" quickcheck $'bad\nnetraid: forged'
 # md keeps 31 characters of an array's name (32-byte set_name, NUL padded):
 # mdadm 4.2 cuts a 32-character --name without a word and refuses 33.
-on n2 mdadm --create /dev/md9 --run --level=1 --raid-devices=2 --metadata=1.2 --name=$(printf 'm%.0s' {1..32}) \
-  /dev/ubda missing > /dev/null 2>&1
-KEPT=$(try_on n2 mdadm --examine /dev/ubda | sed -n 's/^ *Name : \([^ ]*\).*/\1/p')
-on n2 mdadm --stop /dev/md9 > /dev/null 2>&1
-on n2 mdadm --zero-superblock /dev/ubda
+KEPT=$(on n2 sh -c 'mdadm --create /dev/md9 --run --level=1 --raid-devices=2 --metadata=1.2 --name="$1" \
+  /dev/ubda missing > /dev/null 2>&1 && mdadm --examine /dev/ubda | sed -n "s/^ *Name : \([^ ]*\).*/\1/p" &&
+  mdadm --stop /dev/md9 > /dev/null 2>&1 && mdadm --zero-superblock /dev/ubda' sh "$(printf 'm%.0s' {1..32})")
 echo "    mdadm --create --name=<32 characters> keeps '$KEPT' (${#KEPT} characters)"
 [ "${#KEPT}" = 31 ] || fail "md kept ${#KEPT} characters of a 32-character name, not 31: revisit kMaxTagLength"
 for n in 32 33; do
@@ -94,10 +93,10 @@ done
 
 step "a symlink planted at the old temp name: config-import does not write through it"
 on n2 sh -c 'echo precious > /etc/netraid/victim.txt && ln -sf /etc/netraid/victim.txt "/etc/netraid/.$1.json.tmp"' sh $TAG
-on n2 "$NETRAID" config-import "$(try_on n1 cat /etc/netraid/$TAG.json)" > /dev/null
-[ "$(try_on n2 cat /etc/netraid/victim.txt)" = precious ] || fail "config-import wrote through the planted symlink"
-try_on n2 test -L "/etc/netraid/.$TAG.json.tmp" || fail "the planted symlink is gone"
-on n2 rm -f /etc/netraid/victim.txt "/etc/netraid/.$TAG.json.tmp"
+on n2 "$NETRAID" config-import "$CONFIG_JSON" > /dev/null
+try_on n2 sh -c '[ "$(cat /etc/netraid/victim.txt)" = precious ] && [ -L "/etc/netraid/.$1.json.tmp" ] &&
+  rm /etc/netraid/victim.txt "/etc/netraid/.$1.json.tmp"' sh $TAG ||
+  fail "config-import wrote through the symlink planted at /etc/netraid/.$TAG.json.tmp (or removed it)"
 
 step "a FIFO as a config or a pid file: status, quickcheck and serve --status answer at once"
 on n2 sh -c 'mv "/etc/netraid/$1.json" /tmp/config && mkfifo "/etc/netraid/$1.json" &&
