@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "netraid/common/quote.hpp"
 #include "settings.hpp"
 #include "verb.hpp"
 
@@ -29,9 +30,9 @@ constexpr const char* kHeldEnv = "NETRAID_LOCK_HELD";
 }
 
 // The verbs that change a mirror. Their options are listed only to find the
-// TAG among the arguments: an option this table does not know, before the
-// TAG, is refused (it could hide the TAG), so a verb that gains an option
-// fails loudly until it is added here, never runs unlocked.
+// TAG among the arguments: an option this table does not know is refused
+// before anything is locked or created, so a verb that gains an option fails
+// loudly until it is added here, never runs unlocked.
 const VerbRule* rule_for(std::string_view verb) {
   static const std::map<std::string, VerbRule, std::less<>> rules{
       {"create", {{"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {}, {}}},
@@ -81,9 +82,11 @@ LockPlan plan(std::string_view verb, std::span<const std::string> args) {
       if (key == a) ++i;  // --opt VALUE: the value is not the TAG
       continue;
     }
-    if (rule->flag_options.count(key)) continue;
-    if (tag.empty())
-      return {"", std::string(verb) + ": unknown option '" + a + "': see 'netraid " + std::string(verb) + " --help'"};
+    if (rule->flag_options.count(key) && key == a) continue;
+    // Refused here, before the lock file exists, with the verb's own words:
+    // a command that exits 2 leaves nothing behind.
+    return {"", std::string(verb) + ": unknown option " + common::quoted(a) + ": see 'netraid " + std::string(verb) +
+                    " --help'"};
   }
   if (!lockable_tag(tag)) return {};  // none, or one the verb refuses itself
   return {tag, ""};

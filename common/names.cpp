@@ -17,11 +17,11 @@ std::optional<std::string> name_problem(std::string_view value, std::string_view
   if (value.size() > max)
     return named + " is " + std::to_string(value.size()) + " characters long, longer than " + std::to_string(max) +
            std::string(why_max) + ": use a shorter one";
-  if (!alnum(value.front())) return named + " must start with a letter or digit";
+  const std::string allowed = ": use only letters, digits, '.', '_' and '-'";
+  if (!alnum(value.front())) return named + " must start with a letter or digit" + allowed + ", e.g. datarep";
   for (const char c : value)
     if (!alnum(c) && c != '.' && c != '_' && c != '-')
-      return named + " contains " + quoted(std::string_view(&c, 1)) +
-             ": use only letters, digits, '.', '_' and '-'";
+      return named + " contains " + quoted(std::string_view(&c, 1)) + allowed;
   return std::nullopt;
 }
 

@@ -60,13 +60,17 @@ TEST_CASE("plan locks nothing where the verb only reads or prints help or refuse
   for (const auto& p : {plan_of("serve", {"--status", "datarep"}), plan_of("resync", {})}) CHECK(p.refusal.empty());
 }
 
-TEST_CASE("an option the table does not know before the TAG is refused: it could hide the TAG") {
-  const auto p = plan_of("extend", {"--new-option", "x", "other"});
-  CHECK(p.tag.empty());
-  CHECK(p.refusal == "extend: unknown option '--new-option': see 'netraid extend --help'");
-  // After the TAG the verb's own parser answers.
-  CHECK(plan_of("extend", {"other", "--new-option", "x"}).tag == "other");
-  CHECK(plan_of("extend", {"other", "--new-option", "x"}).refusal.empty());
+TEST_CASE("an option the table does not know is refused before anything is locked, wherever it stands") {
+  for (const auto& args : {std::vector<std::string>{"--new-option", "x", "other"},
+                           std::vector<std::string>{"other", "--new-option", "x"}}) {
+    const auto p = plan_of("extend", args);
+    CHECK(p.tag.empty());
+    CHECK(p.refusal == "extend: unknown option '--new-option': see 'netraid extend --help'");
+  }
+  // The words the verb's own parser uses, so the user sees one message.
+  CHECK(plan_of("create", {"new", "--local", "/dev/ubdc", "--bogus"}).refusal ==
+        "create: unknown option '--bogus': see 'netraid create --help'");
+  CHECK(plan_of("delete", {"datarep", "--force=yes"}).tag.empty());  // a flag takes no value
 }
 
 TEST_CASE("every tag the configuration accepts names a lock file") {

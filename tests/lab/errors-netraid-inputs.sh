@@ -54,15 +54,17 @@ on n1 dmsetup mknodes sfover
 # mdstat, config, runtime and failover flag files (inode, time and md5: even a
 # rewrite with the same bytes shows), nbdkit processes, attached /dev/nbdN, mounts, and the
 # md5 of each of its disks (after a sync, from the host's view of the images).
-# Few processes: a fork costs a lot in UML.
+# Not the per-mirror lock files (/run/netraid/TAG.lock): every command that
+# names a mirror creates one to coordinate, as /run/lock files are; nothing
+# reads them as state. Few processes: a fork costs a lot in UML.
 node_state() {
   local node="$1" dir="$LAB_DIR/nodes/$1"
   try_on "$node" sh -c '
     sync
     echo "== /proc/mdstat"; cat /proc/mdstat
     f=/opt/LifeKeeper/subsys/scsi/resources/netraid
-    echo "== /etc/netraid /run/netraid flags"; ls -lAi --full-time /etc/netraid /run/netraid $f 2>&1
-    md5sum /etc/netraid/* /run/netraid/* $f/* 2>&1
+    echo "== /etc/netraid /run/netraid flags"; ls -lAi --full-time /etc/netraid /run/netraid $f 2>&1 | grep -v -e "\.lock$" -e "^total "
+    md5sum /etc/netraid/* /run/netraid/* $f/* 2>&1 | grep -v "\.lock$"
     echo "== nbdkit"; pgrep -a -x nbdkit
     echo "== attached nbd, mounts"; grep -H -v -x 0 /sys/block/nbd*/size; grep -E "^/dev/(md|ubd|nbd)" /proc/mounts
     true'
@@ -126,8 +128,8 @@ refused n1 2 "--fstype needs --mount DIR" "--mount" -- create new --local /dev/u
 step "create: the tag"
 refused n1 2 "a mirror with tag datarep already exists" "choose another tag or delete it first" -- \
   create datarep --local /dev/ubdc
-refused n1 2 "tag '../etc' has invalid characters" "use letters, digits" -- create ../etc --local /dev/ubdc
-refused n1 2 "tag 'a b' has invalid characters" "use letters, digits" -- create "a b" --local /dev/ubdc
+refused n1 2 "tag '../etc' must start with a letter or digit" "use only letters, digits" -- create ../etc --local /dev/ubdc
+refused n1 2 "tag 'a b' contains ' '" "use only letters, digits" -- create "a b" --local /dev/ubdc
 
 step "create: the local device"
 refused n1 2 "device /dev/ubdz does not exist" "give an existing partition or disk" -- create new --local /dev/ubdz
@@ -207,7 +209,7 @@ snapshot "$SHARED/after"
 cmp -s "$SHARED/before" "$SHARED/after" || fail "removing big.json did not bring the stage back: $(diff "$SHARED/before" "$SHARED/after" | head -n 5)"
 
 step "unextend and delete"
-refused n1 2 "n3 is not a target of mirror datarep" "see 'netraid status datarep'" -- unextend datarep n3
+refused n1 2 "'n3' is not a target of mirror datarep" "see 'netraid status datarep'" -- unextend datarep n3
 refused n1 2 "mirror datarep is mounted on /mnt" "unmount it first, or give --force" -- delete datarep
 refused n1 2 "no mirror nosuch on this system" "see 'netraid status'" -- delete nosuch
 
