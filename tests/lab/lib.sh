@@ -32,7 +32,14 @@ try_on() {
 lab_up() {
   local why
   why=$(lab check) || skip "${why#netraid-lab: }"
+  LAB_DIR="$(lab dir)"
   trap lab_teardown EXIT
+  # The lab is named after the test: one still up is this test's own, left
+  # by an earlier run that was killed before its teardown.
+  if lab status > /dev/null 2>&1; then
+    echo "--- $TEST_NAME: lab '$NETRAID_LAB' left up by an earlier run: bringing it down" >&2
+    lab down > /dev/null || fail "could not bring down the lab '$NETRAID_LAB' an earlier run left up"
+  fi
   lab up "$@" > /dev/null || fail "lab up $* failed"
   LAB_DIR="$(lab dir)"
   SHARED="$LAB_DIR/shared"
