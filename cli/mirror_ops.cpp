@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "failover_ops.hpp"  // issue 7: failover flags hooks
@@ -83,6 +85,19 @@ ProgramResult Context::run_checked(const std::vector<std::string>& argv) const {
     throw OpError(joined(argv) + " failed (exit " + std::to_string(r.exit_code) + "): " + reason);
   }
   return r;
+}
+
+void fail_and_remove(const Context& ctx, const std::string& md, const std::string& leg) {
+  ctx.run({"mdadm", md, "--fail", leg});
+  const std::vector<std::string> remove{"mdadm", md, "--remove", leg};
+  // Up to 10 s: the recovery thread stops at its next checkpoint.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const auto r = ctx.run(remove);
+    if (r.exit_code == 0) return;
+    if (r.err.find("busy") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ctx.run_checked(remove);
 }
 
 ProgramResult Context::run_self(const std::vector<std::string>& args) const {
@@ -353,8 +368,10 @@ void extend(Context& ctx, const ExtendRequest& req) {
     ctx.run_checked({"mdadm", m.md_device, "--add", nbd});
     mdadm::MdSysfs(md_name(m.md_device)).write("dev-" + fs::path(nbd).filename().string() + "/state", "writemostly");
   } catch (...) {
-    ctx.run({"mdadm", m.md_device, "--fail", nbd});
-    ctx.run({"mdadm", m.md_device, "--remove", nbd});
+    try {
+      fail_and_remove(ctx, m.md_device, nbd);
+    } catch (const OpError&) {  // rolling back: the leg may never have been added
+    }
     detach();
     stop_remote();
     throw;
@@ -383,8 +400,7 @@ void unextend(Context& ctx, const std::string& tag, const std::string& target) {
   auto legs = load_legs(ctx, tag);
   if (auto leg = legs.find(gone.host); leg != legs.end()) {
     ctx.say("removing " + leg->second + " (" + gone.host + ") from " + m.md_device);
-    ctx.run({"mdadm", m.md_device, "--fail", leg->second});
-    ctx.run_checked({"mdadm", m.md_device, "--remove", leg->second});
+    fail_and_remove(ctx, m.md_device, leg->second);
     ctx.run_self({"detach", leg->second});
     legs.erase(leg);
     save_legs(ctx, tag, legs);

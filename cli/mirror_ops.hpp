@@ -47,6 +47,12 @@ struct Context {
   ProgramResult run_remote(const std::string& host, const std::vector<std::string>& args) const;
 };
 
+// Takes LEG out of the array MD: --fail, then --remove, or OpError. md keeps
+// a failed member busy until the recovery it was part of has stopped, so a
+// --remove right after the --fail can get "Device or resource busy" (seen in
+// the lab: a fullresync while a re-add was recovering): that is retried.
+void fail_and_remove(const Context& ctx, const std::string& md, const std::string& leg);
+
 // Runtime record of which /dev/nbdN serves which target (volatile: /run).
 using Legs = std::map<std::string, std::string>;  // target host -> "/dev/nbdN"
 Legs load_legs(const Context& ctx, const std::string& tag);

@@ -108,8 +108,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
       ctx.say(m.tag + ": " + t.host + ": " + legs::to_string(plan.action) + ": " + plan.reason);
       const auto md = m.md_device;
       if (plan.action == LegAction::kRemoveFaulty || plan.action == LegAction::kPauseOut) {
-        ctx.run({"mdadm", md, "--fail", leg.nbd});
-        ctx.run_checked({"mdadm", md, "--remove", leg.nbd});
+        fail_and_remove(ctx, md, leg.nbd);
         ctx.run_self({"detach", leg.nbd});
         if (plan.action == LegAction::kPauseOut) break;
         if (seen.full_resync_requested) full = true;

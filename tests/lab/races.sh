@@ -14,30 +14,35 @@ netraid_lab_setup
 TAG=other
 FLAGDIR=/opt/LifeKeeper/subsys/scsi/resources/netraid
 
-# Sorted, space-separated lists of NBD devices on NODE:
-members() {  # in md0 (md's dev-nbdN entries)
-  try_on "$1" sh -c 'cd /sys/block/md0/md 2> /dev/null && for d in dev-nbd*; do [ -e "$d" ] && echo "${d#dev-}"; done' |
-    sort | xargs
+# n1's view of the mirror in one lab exec (each exec costs a slow CI machine
+# about a second), one line each, sorted and space-separated:
+#   md0's NBD legs (md's dev-nbdN entries); NBD devices connected to a server
+#   (the kernel shows a pid while one is); the legs netraid recorded
+#   (/run/netraid/TAG.legs.json); the configuration's targets (every host but
+#   n1); "active" when md0 runs.
+view_n1() {
+  try_on n1 sh -c '
+    ( cd /sys/block/md0/md 2> /dev/null && for d in dev-nbd*; do [ -e "$d" ] && echo "${d#dev-}"; done ) | sort | xargs
+    for d in /sys/block/nbd*; do [ -e "$d/pid" ] && echo "${d##*/}"; done | sort | xargs
+    cat "/run/netraid/$1.legs.json" 2> /dev/null | grep -o "nbd[0-9]*" | sort | xargs
+    sed -n "s/.*\"host\": *\"\([^\"]*\)\".*/\1/p" "/etc/netraid/$1.json" 2> /dev/null | grep -v "^n1\$" | xargs
+    test -e /sys/block/md0/md/array_state && ! grep -q "clear\|inactive" /sys/block/md0/md/array_state && echo active
+    true' sh "$TAG"
 }
-connected() {  # connected to a server (the kernel shows a pid while it is)
+recorded() { view_n1 | sed -n 3p; }
+connected() {  # NBD devices of NODE connected to a server
   try_on "$1" sh -c 'for d in /sys/block/nbd*; do [ -e "$d/pid" ] && echo "${d##*/}"; done' | sort | xargs
 }
-recorded() {  # what netraid recorded as TAG's legs (/run/netraid/TAG.legs.json)
-  try_on "$1" sh -c "cat /run/netraid/$TAG.legs.json 2> /dev/null" | grep -o 'nbd[0-9]*' | sort | xargs
-}
-targets() {  # the configuration's targets (every host but n1)
-  try_on "$1" cat /etc/netraid/$TAG.json | sed -n 's/.*"host": *"\([^"]*\)".*/\1/p' | grep -v '^n1$' | xargs
-}
-md_active() { try_on n1 sh -c 'test -e /sys/block/md0/md/array_state && ! grep -q "clear\|inactive" /sys/block/md0/md/array_state'; }
 
 # The source's view agrees with itself: one leg per target, each in md0 and
 # recorded, and no NBD device connected that is not a recorded leg. (A leg
 # may be out of md0 only while md is down.) WHAT names the race.
 expect_consistent() {
-  local what="$1" m c r t
-  m=$(members n1); c=$(connected n1); r=$(recorded n1); t=$(targets n1)
+  local what="$1" m c r t active view
+  view=$(view_n1)
+  { read -r m; read -r c; read -r r; read -r t; read -r active; } <<< "$view"
   echo "    n1 after $what: md0 legs [$m], connected [$c], recorded [$r], targets [$t]"
-  if md_active; then
+  if [ "$active" = active ]; then
     [ "$(wc -w <<< "$m")" = "$(wc -w <<< "$t")" ] || fail "$what: md0 has NBD legs [$m] for targets [$t]"
     [ "$m" = "$r" ] || fail "$what: md0 has NBD legs [$m] but netraid recorded [$r]"
     [ "$c" = "$r" ] || fail "$what: NBD devices [$c] are connected but netraid recorded [$r]"
@@ -73,7 +78,7 @@ done
 
 step "a command that finds the mirror busy says so: waits, or fails at once with exit 75 (NETRAID_LOCK_WAIT=0)"
 OUT=$(in_n1 '"$1" extend other --target n3 > /tmp/e1 2>&1 & sleep 1
-             NETRAID_LOCK_WAIT=0 "$1" resync other; echo "rc=$?"; "$1" pause other n2; echo "rc=$?"; wait')
+             NETRAID_LOCK_WAIT=0 "$1" resync other 2>&1; echo "rc=$?"; "$1" pause other n2 2>&1; echo "rc=$?"; wait')
 echo "$OUT" | sed 's/^/    /'
 grep -q "^netraid: resync: other is busy: extend by pid [0-9]* (try again when it ends)$" <<< "$OUT" ||
   fail "resync did not fail at once naming the extend that holds the mirror"
@@ -98,7 +103,7 @@ for i in 1 2; do
   expect_consistent "extend/resync try $i"
 done
 nr n1 unextend $TAG n3 > /dev/null || fail "unextend n3 failed"
-OUT=$(in_n1 '"$1" extend other --target n3 > /tmp/e1 2>&1 & sleep 1; "$1" monitor --once; wait')
+OUT=$(in_n1 '"$1" extend other --target n3 > /tmp/e1 2>&1 & sleep 1; "$1" monitor --once 2>&1; wait')
 echo "$OUT" | sed 's/^/    /'
 grep -q "netraid-monitor: other is busy: extend by pid [0-9]*: skipped this pass" <<< "$OUT" ||
   fail "the monitor pass did not skip the mirror the extend holds"
@@ -111,7 +116,7 @@ for delay in 0 0.5 1; do
   on n1 mdadm /dev/md0 --fail "/dev/$(recorded n1 | cut -d' ' -f1)" > /dev/null 2>&1
   OUT=$(in_n1 '"$1" restore other > /tmp/s1 2>&1 & p1=$!; sleep '$delay'; "$1" remove other > /tmp/s2 2>&1; r2=$?
                wait $p1; echo "$? $r2"')
-  ACTIVE=no; md_active && ACTIVE=yes
+  ACTIVE=no; [ "$(view_n1 | sed -n 5p)" = active ] && ACTIVE=yes
   OWNER=$(try_on n1 cat $FLAGDIR/${TAG}_last_owner 2> /dev/null)
   echo "    remove $delay s after restore: restore, remove exited $OUT; md0 active: $ACTIVE, last_owner '${OWNER}'"
   [ "${OUT#* }" = 0 ] || fail "remove failed: $(in_n1 'cat /tmp/s2')"
