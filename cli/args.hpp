@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small, strict argument parsing shared by the verbs: unknown options and
 // malformed numbers are errors naming the option and what to give instead.
 #pragma once

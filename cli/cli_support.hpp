@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every verb does around its work: parse, run, and turn any failure into
 // one line on stderr ("netraid: VERB: problem: what to do") and an exit code;
 // with --json among the arguments, also a JSON error object on stdout

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Mirror configs on disk: one JSON file per tag in the config directory,
 // written atomically and durably (netraid-common's durable_file: unique temp
 // file, fsync, rename, fsync of the dir) so a crash leaves either the old or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Failover on one system (issue 7): the effects around the pure decisions
 // flags::decide_service / flags::decide_resync. restore / remove / quickcheck
 // / force are the verbs LifeKeeper's scripts call; the on_* hooks keep the

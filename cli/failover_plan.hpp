@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pure pieces of failover (issue 7): how a peer's flags and leg travel as
 // JSON (`netraid flags-report`), how the source classifies each target's leg
 // from md's sysfs, and when it must tell a target its new state. No effects:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Attaching one target of a mirror as a kernel NBD device, the same way from
 // extend and from the resync pass: the attach arguments, and for mirrors with
 // a grace period the watcher that keeps the link alive across short outages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What to do next with one target's leg of a mirror, decided from what was
 // observed (pure, unit-tested). The monitor and `netraid resync` apply the
 // steps until the plan says Nothing or a step fails.

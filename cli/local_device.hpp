@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A mirror's local device as the CLI sees it: may it become a leg (create),
 // and the two facts other verbs ask of a device in use (size, mount point).
 // The checks themselves are shared with the target's plugin (common/).

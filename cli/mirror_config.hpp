@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A mirror's configuration: which systems take part, with which disk, address
 // and port. The same document lives on every system of the mirror
 // (/etc/netraid/TAG.json); who is source right now is runtime state (flags),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One command at a time per mirror and system: every verb that changes a
 // mirror holds TAG's lock (flock on RUN_DIR/TAG.lock) while it runs, so two
 // of them never interleave their steps (two extends to one target would

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The mirror's life on the source: create, extend, unextend, delete. Each
 // operation checks everything it can before it changes anything, then runs
 // its steps (mdadm, our own verbs locally and on the target) and says what it

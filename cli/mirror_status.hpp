@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `netraid status` reports about one mirror, computed from plain data
 // this node observed: its config, /proc/mdstat, the members' sysfs states,
 // which NBD device each target is attached as, the pause flags and whether

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `netraid wait TAG` prints while a resync runs: a one-line progress bar
 // for terminals (redrawn with \r, so it must never exceed the width) and a
 // plain line for logs and pipes. Pure: the caller samples the clock and md's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // When the monitor tries a lost target again: pure bookkeeping over plain
 // data, so the schedule is unit-tested without a clock or a network.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running `netraid ...` on another system of the mirror. One small adapter:
 // ssh by default (BatchMode, keys), replaceable by configuration, e.g. with
 // LifeKeeper's lcdremexec or the lab's hostfs channel. The argument vector is

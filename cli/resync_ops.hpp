@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Bringing every target of a mirror back into the array: the effects behind
 // `netraid resync`, `fullresync`, `pause`, `resume` and the monitor. Each pass
 // observes each leg, asks leg_plan what to do, does it, and repeats.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // This node's own settings: its name, where mirror configs live, how to run
 // netraid on another system. From /etc/netraid/netraid.json (optional) with
 // environment overrides, so the lab can give every node its own.

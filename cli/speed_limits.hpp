@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Resync rate limits of a mirror's md array (`netraid set`): md's
 // sync_speed_min and sync_speed_max, in KB/s. md throttles a resync only
 // while it runs faster than the minimum, so a minimum above the maximum makes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One `netraid` binary, many verbs (mdadm/drbdadm style). Each verb lives in
 // its own cli/verb_*.cpp and registers itself here, so adding a verb never
 // touches a shared file.

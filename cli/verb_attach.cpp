@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netraid attach / nbd-watch: connect a target as /dev/nbdN through the
 // kernel's netlink interface, and keep it connected (see docs/netraid-attach.pod).
 #include <csignal>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netraid detach /dev/nbdN: NBD_CMD_DISCONNECT. Detaching a device that is not
 // attached succeeds (nothing to do), like stopping a stopped resource. A
 // device md still holds (a live leg) is refused: the kernel would drop the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Failover verbs (issue 7): restore, remove, quickcheck, force — what the
 // LifeKeeper scripts in scripts/netraid/ call — and the two verbs systems
 // of a mirror run on each other: flags-report and flags-set.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The supervisor on the source: every INTERVAL seconds (and at once when md
 // reports a change) each mirror in service here gets a resync pass, so a lost
 // target is reconnected and resynced without an operator. Safe to restart at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netraid nbd-status [/dev/nbdN] [--json]: NBD_CMD_STATUS plus the backend and
 // size the kernel keeps in /sys/block/nbdN.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Verbs the source runs on a target through remote exec.
 #include <nlohmann/json.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netraid probe HOST[:PORT] TAG [--size BYTES] [--json]: a user-space (libnbd)
 // check that a target is up, serves TAG, is large enough and can flush and FUA.
 #include <cstdio>

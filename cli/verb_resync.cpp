@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Operator verbs over a mirror's targets: resync, fullresync, pause, resume, set.
 #include "cli_support.hpp"
 #include "config_store.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netraid serve: start, stop and query the nbdkit that serves a mirror's
 // target disk with our plugin. Argument parsing and the nbdkit command line
 // are pure (nbd-server/nbdkit_command.cpp); this file runs the process and

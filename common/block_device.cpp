@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure judgements of block_device.hpp: facts in, "" or one reason out.
 #include "netraid/common/block_device.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Effects side of block_device.hpp: stat, sysfs, /proc/self/mountinfo through
 // libmount, loop devices' backing files, an O_EXCL probe. It only gathers
 // facts; block_device.cpp judges them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A file descriptor closed on every path out (private to netraid-common).
 #pragma once
 #include <unistd.h>

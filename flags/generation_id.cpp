@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/flags/generation_id.hpp"
 
 #include <sys/random.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/flags/names.hpp"
 
 #include "netraid/flags/flag_error.hpp"

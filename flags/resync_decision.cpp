@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/flags/resync_decision.hpp"
 
 namespace netraid::flags {

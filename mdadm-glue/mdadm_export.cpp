@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/mdadm/mdadm_export.hpp"
 
 #include "netraid/mdadm/parse_error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/mdadm/mdadm_runner.hpp"
 
 #include <boost/asio/io_context.hpp>

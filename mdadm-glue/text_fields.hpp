@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small text helpers shared by the parsers (private to netraid-mdadm).
 #pragma once
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel side through generic netlink (libnl-genl-3), family "nbd".
 #include <linux/nbd-netlink.h>
 #include <netlink/genl/ctrl.h>

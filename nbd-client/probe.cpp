@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // User-space probe of a target with libnbd: is it up, does it serve the tag,
 // how large is it, can it flush and FUA.
 #include <libnbd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Effects side of the plugin's safety checks: the shared device facts (common/),
 // then open, flock, ioctl. It only gathers facts; plugin_config.cpp decides.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `netraid serve`: the pure half. Parses the verb's arguments and builds the
 // nbdkit command line as an argument vector (never a shell string); the verb
 // (cli/verb_serve.cpp) only runs it and manages the pid file.

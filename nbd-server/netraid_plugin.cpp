@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nbdkit-netraid-plugin: serves one mirror target disk (block device or
 // regular file) under the mirror's tag. Shape follows nbdkit's file plugin;
 // the safety decisions live in plugin_config.cpp, the probing in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pure logic of the netraid nbdkit plugin: key=value parsing and the decision
 // whether a device may be served, taken from plain facts gathered elsewhere
 // (device_probe.hpp). Nothing here touches the system, so all of it is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the LifeKeeper-style scripts (sourced). They are thin: parse the
 # LifeKeeper arguments, run one `netraid` verb with an argument vector (no
 # shell string is ever built from input), messages on stderr, exit status

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bitmap chunk size: what a partial resync copies vs what the bitmap costs the
 # writer. For each chunk size: a 2-node mirror (netraid create/extend), then
 # the target is paused, 200 scattered 4 KiB writes land on the source, and

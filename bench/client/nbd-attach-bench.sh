@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (numbers only, no assertions): writes through /dev/nbdN on UML node
 # n1 to stock nbdkit (file plugin, /dev/ubda) on node n2, attached by
 # `netraid attach` with 1, 2 and 4 connections and by stock nbd-client, same run.

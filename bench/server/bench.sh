@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Our plugin vs the stock `nbdkit file` plugin, same machine, same run, over
 # loopback TCP. Prints each figure (median of ROUNDS) and the ratio ours/stock;
 # asserts nothing. Backing files live under /var/tmp (not tmpfs) and are

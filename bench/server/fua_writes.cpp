@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // 4 KiB random writes with FUA over libnbd, one at a time, for a fixed time:
 // fio's nbd engine has no FUA flag. Prints "IOPS". Benchmark only.
 #include <libnbd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Mirrors and /proc/mdstat texts shared by the status tests. The mdstat texts
 // follow the kernel's md_seq_show() layout as captured on the UML lab (n1 is
 // the source with leg /dev/ubda; targets are attached as /dev/nbdN).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The config store on a real temp directory.
 #include <doctest/doctest.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // attach / detach / watch decisions against a fake kernel, dialer and clock.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # On a machine without the nbd module, attach/detach/nbd-status say so in one
 # line with the fix and exit 1 — before touching the network.
 set -u

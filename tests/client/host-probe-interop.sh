@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `netraid probe` on the host over loopback, with libnbd and with netraid's own
 # handshake (--native, the code attach uses), against stock nbdkit (strict
 # export names) and stock nbd-server: right tag, wrong tag, too small, refused port.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # n1 attaches n2's disk with `netraid attach` (our handshake, netlink CONNECT),
 # from stock nbdkit and from stock nbd-server 3.24, with 1 and 4 connections;
 # a random pattern written through /dev/nbdN reads back and sits on n2's disk.

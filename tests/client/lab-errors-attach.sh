@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad inputs to `netraid attach` on a real kernel: each is one line naming the
 # problem and the fix, a non-zero exit, and no device left attached.
 . "$(dirname "$0")/lab-lib.sh"

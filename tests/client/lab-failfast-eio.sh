@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fail fast (no grace period): when the target's nbdkit dies, I/O on the bare
 # /dev/nbdN gets EIO; inside md RAID1 the nbd leg goes faulty while the array
 # keeps taking writes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the client's lab tests (sourced): the lab vocabulary of tests/lab
 # plus the netraid binary and target servers on n2.
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"

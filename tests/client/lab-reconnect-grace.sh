@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Grace period: the target's nbdkit is killed (-9) in the middle of a 64 MiB
 # O_DIRECT write and restarted 3 s later. `netraid attach --supervise` sees
 # NBD_CMD_LINK_DEAD, reconnects with NBD_CMD_RECONFIGURE on the same device;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Argument validation, backend identifiers and the backoff schedule.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Handshake codec against byte vectors, and negotiate() against scripted servers.
 #include <doctest/doctest.h>
 

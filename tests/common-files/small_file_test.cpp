@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Bounded reads: whatever sits at the path, the call returns at once.
 #include <doctest/doctest.h>
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A fresh directory under /tmp for one test, removed with what it holds.
 #pragma once
 #include <stdlib.h>

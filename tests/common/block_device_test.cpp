@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The judgements of block_device.hpp on the stacks the lab builds: md arrays
 // and their members, partitions of an array, dm over md, NBD devices, and the
 // plain disks, partitions and LVM-like dm devices that must stay usable.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tables for cli/failover_plan: every row is one observed situation and the
 // expected outcome.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The store on a real temp directory: real files, real fsync, real errors.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The restore decision against DataKeeper's four 2-node scenarios (issue 7)
 // and the cases between them. n1 is the original source, n2 its target.
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input to the lab tool: each a one-line error, a non-zero exit, and no lab
 # left behind. Needs no UML.
 . "$(dirname "$0")/lib.sh"

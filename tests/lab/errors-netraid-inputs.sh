@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad inputs to `netraid` on real kernels. Each one is refused with ONE line on
 # stderr naming the problem and the fix, a non-zero exit (2 for bad arguments,
 # 1 when a system had to be asked and said no), and nothing changed on either

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Failover verbs and scripts given bad input: unknown tag, a system that is
 # not part of the mirror, a torn flag file, force without confirmation,
 # scripts without a tag or with an unknown action; a tag with a newline or

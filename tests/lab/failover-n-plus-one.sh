@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # N+1: two sources, one backup with a separate disk for each. n1 mirrors
 # alpha to n3's first disk, n2 mirrors beta to n3's second disk (extend picks
 # a free port there and refuses n3's disk that alpha holds). n1 dies: n3 runs

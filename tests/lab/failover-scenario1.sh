@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DataKeeper Scenario 1: the source dies while in sync; the target takes over
 # with the data it has; the old source returns as a target and is resynced
 # partially from the new source, including the chunks only it wrote (in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DataKeeper Scenario 2: as Scenario 1 (n1 dies, n2 takes over, n1 returns as
 # its target), but n2 dies while n1 is being resynced. n1 holds a
 # half-resynced copy: restore is refused there, even forced. When n2 returns

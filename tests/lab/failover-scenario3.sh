@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DataKeeper Scenario 3: both systems die; the old source boots first and
 # cannot reach its target, which may have taken over meanwhile. Restore is
 # refused and TAG_data_corrupt set; only Force Mirror Online (with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DataKeeper Scenario 4: both systems die; the target boots first. It must not
 # go in service (the source may hold writes it never got): Out of Sync (Wait
 # for Previous Source). When the source returns, the mirror comes in service

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The replication link is cut (not a crash) while the source keeps writing.
 # The source's monitor sees the target drop out and tells it so over the
 # command path (which did not fail): when the source then crashes, the stale

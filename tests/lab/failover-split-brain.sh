@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A split brain is detected and nothing is overwritten: the replication link
 # AND the command path between n1 and n2 fail while n1 is in service; n1
 # keeps writing; n2, which sees n1 on no path, takes over and writes too.

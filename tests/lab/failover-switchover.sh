@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Switchover: a planned move of the mirror from n1 to n2 and back with the
 # LifeKeeper scripts (remove on the source, restore on the target). Each move
 # resyncs the old source partially (never in full) and the legs stay

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One source, two targets, cascading failover by priority: n1 (priority 1)
 # mirrors to n2 (priority 2) and n3 (priority 3). n1 dies: the cluster
 # manager picks n2, which takes over and gives n3 a partial resync (never a

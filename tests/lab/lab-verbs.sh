@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The lab tool itself: exec passes arguments untouched and returns stdout,
 # stderr and exit status; nodes are private where they must be; links can be
 # cut, healed and slowed; a crashed node boots on the same disks; down leaves

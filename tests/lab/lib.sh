@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared vocabulary of the lab tests (sourced, not run). A lab test reads like
 # a story: bring nodes up, run commands in them, check md's state, compare legs.
 # Every test gets a lab of its own (NETRAID_LAB = test name) and brings it down

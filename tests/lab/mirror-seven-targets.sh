@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One source, seven targets: the most a mirror can have (md RAID1 of 8 legs).
 # n1 mirrors to n2..n8; an eighth target is refused; writes land
 # byte-identical on all eight legs; one target crashes while the source

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Reference test: the target crashes while the source writes. NBD path stock
 # or ours (MIRROR_PARTS=netraid, see mirror-parts-crash-readd.sh).
 # md must fail the NBD leg and keep going; after the target boots and the leg

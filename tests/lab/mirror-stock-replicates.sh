@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Reference test: a RAID1 of a local disk and an NBD device, built by hand with
 # mdadm. The NBD path is stock (nbdkit file plugin, nbd-client) or ours
 # (MIRROR_PARTS=netraid, see mirror-parts-replicates.sh). A 64 MiB pattern

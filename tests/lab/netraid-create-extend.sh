@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The mirror's life with netraid's own parts: create (degraded, in service at
 # once) -> ext4 -> extend to a target (our nbdkit plugin there, our NBD client
 # here, full initial sync) -> 100+ MiB of files -> legs byte-identical ->

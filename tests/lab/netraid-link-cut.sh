@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A cut link (not a crash), healed again. Inside the mirror's grace period the
 # kernel holds I/O while `netraid nbd-watch` reconnects: the writer sees no
 # error, md never fails the leg, nothing is resynced. A cut longer than the

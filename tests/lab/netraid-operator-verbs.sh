@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The operator's verbs on a running mirror: the speed limit changes the rate md
 # resyncs at, fullresync copies the whole disk, pause tracks writes in the
 # bitmap (status Paused) and resume copies only those.

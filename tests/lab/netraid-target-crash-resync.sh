@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Automatic resync by `netraid monitor`, no operator: the target crashes while
 # the source writes into its file system; the file system keeps working and
 # status says Out of Sync; when the target boots, the monitor reconnects it and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two commands on one mirror at once (issue 11, "Concurrency"). Every verb
 # that changes a mirror takes the mirror's lock on its system, so two of them
 # run one after the other, never interleaved: two extends to the same target

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The product's default remote execution, ssh, for real: no remote_exec in
 # netraid.json, so n1's netraid runs `ssh -o BatchMode=yes ... n2 -- 'word' ...`
 # into an sshd on n2, through root's login shell there. The other lab tests use

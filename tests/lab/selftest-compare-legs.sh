@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The leg comparison every lab test relies on must be able to fail: two equal
 # images pass, the same images with one byte flipped in one leg's data area
 # are reported as different. Runs on the host, no lab needed.

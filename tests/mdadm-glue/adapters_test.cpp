@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The thin adapters against real processes and real files: /bin/sh stands
 // in for mdadm, a temp directory for /sys, a temp file for a member device.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsers against real captures from a UML lab node (data/README.md).
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Builds the first bytes of an md 1.2 member the way the kernel lays them
 // out, using the kernel's own struct mdp_superblock_1 (linux/raid/md_p.h)
 // and bitmap_super_t as declared in drivers/md/md-bitmap.h. The parser under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads a captured output from tests/mdadm-glue/data/.
 #pragma once
 #include <fstream>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # nbdinfo --json shows the size and exactly the capabilities the plugin honours.
 . "$(dirname "$0")/lib.sh"
 need nbdinfo

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # nbdcopy writes random data through the plugin (buffered and O_DIRECT); the
 # backing file, a read back through NBD and qemu-img compare all agree.
 . "$(dirname "$0")/lib.sh"

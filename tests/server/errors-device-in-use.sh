@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A block device in use elsewhere is refused with its own message, and its
 # bytes stay as they were: mounted, held by dm, open exclusively by another
 # program; a regular file that backs a loop device or that another server

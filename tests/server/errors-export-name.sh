@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Only the mirror's tag is served: another name, a different case, and the
 # empty (default) name are refused; the tag itself is accepted.
 . "$(dirname "$0")/lib.sh"

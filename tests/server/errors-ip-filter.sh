@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Only the configured source may connect (nbdkit's ip filter, set up by
 # netraid serve). Loopback connections come from 127.0.0.1, so allowing only
 # 127.0.0.2 must refuse them, and allowing 127.0.0.1 must let them in.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Each device the plugin must not serve: nbdkit exits non-zero before serving
 # with one error line naming the problem, and the bytes stay as they were.
 . "$(dirname "$0")/lib.sh"

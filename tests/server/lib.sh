@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared vocabulary of the nbd-server tests. Source it first thing.
 set -euo pipefail
 

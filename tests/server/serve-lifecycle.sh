@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # netraid serve: start in the background over loopback TCP, status, idempotent
 # start, conflicting start, data through the served export, stop (process
 # gone, pid file gone), idempotent stop; a refused device leaves nothing.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes with FUA, flush, zero (plain and may-unmap), trim and unaligned I/O
 # through qemu-io's NBD client, buffered and O_DIRECT; patterns checked by
 # reading back through NBD (qemu-io read -P exits non-zero on a mismatch) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the failover-scenarioN.sh lab tests (sourced after lib.sh; not a
 # test itself, so it lives outside tests/lab/*.sh). It holds the flag checks
 # and the "cluster manager" of the lab: test code that decides who runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What stands on, under and in a block device, and whether md may build on it
 // or a server may serve it. Shared by the source (a mirror's local leg at
 // create, an NBD leg at detach) and the target (the plugin's served disk), so

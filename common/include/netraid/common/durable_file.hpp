@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small files that survive a crash at any instant: a reader sees either the
 // old content or the new, never a mix, and a write that returned is on disk.
 // Every file netraid writes (flags, configs, run state) goes through here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which mirror tags and node names netraid accepts: the one rule that the
 // CLI, the flags and the target's plugin all check. A tag names files
 // (TAG.json, TAG_last_owner), the NBD export and the md array.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // User input echoed in a message. A tag, a path or an option given with a
 // newline or a terminal escape in it must not forge a second log line or
 // repaint the operator's terminal: every byte that is not printable ASCII is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a file netraid itself keeps (flag, config, pid file, run state) in
 // bounded time, whatever sits at its path: a FIFO would block open() or
 // read() forever, a device may have side effects, a symlink may point

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How a netraid verb reports that it failed, whichever library runs it (the
 // CLI's verbs, the NBD client's): one line on stderr, "netraid: PROBLEM: what
 // to do". When the caller asked for machine output (--json), stdout gets a

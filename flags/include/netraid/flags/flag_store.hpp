@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The durable flags of each mirror, one small file per flag in
 // $LKROOT/subsys/scsi/resources/netraid/ (see lkroot.hpp), named TAG_FLAG:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The values kept in flag files, and their text forms. Parsing is strict: a
 // value that does not read back exactly is a torn or foreign file, and the
 // caller is told so (FlagError), never handed a default.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where the flags live: $LKROOT/subsys/scsi/resources/netraid/. LKROOT comes
 // from the environment, else from `LKROOT=` in /etc/default/LifeKeeper,
 // else /opt/LifeKeeper (machines without LifeKeeper just get that path).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which mirror tags and node names are acceptable. They become parts of file
 // names in the flag directory, so the rule is strict; it is netraid-common's
 // (one rule for the CLI, the flags and the target's plugin).

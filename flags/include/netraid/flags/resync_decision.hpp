@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How a returning target is brought back in sync with the source that is in
 // service: copy only what the bitmap marks, copy everything, or copy nothing
 // because doing so would destroy data (split brain, wrong direction). Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // "May this node bring TAG into service, and how?" — one pure function over
 // what this node knows (its flags, its leg's md superblock) and what the
 // reachable peers report. The rules, in short:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Argument vectors for mdadm (without the program name), built as pure
 // functions so each can be unit-tested and none passes through a shell.
 // Device arguments must be absolute /dev paths: a value starting with '-'

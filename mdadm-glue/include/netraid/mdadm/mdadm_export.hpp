@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Output of `mdadm --detail --export`, `mdadm --examine --export` and the
 // "Data Offset" line of human `mdadm --examine`, as plain data. Keys follow
 // mdadm 4.2: Detail.c (the c->export branch) and super1.c

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs mdadm (or, in tests, another program) with an argument vector through
 // Boost.Process: no shell, output and exit code captured.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /proc/mdstat as plain data. The layout follows the kernel's md_seq_show(),
 // status_resync() and md_bitmap_status() (drivers/md/md.c, md-bitmap.c) and
 // raid1_status() (drivers/md/raid1.c).

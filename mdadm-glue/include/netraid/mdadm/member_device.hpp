@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads the md superblock and internal bitmap of a member device (a local
 // partition, or a remote leg through its NBD device) with pread(). Thin: the
 // decoding is member_metadata.hpp.

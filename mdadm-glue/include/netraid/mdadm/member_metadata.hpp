@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The md v1.x superblock and internal write-intent bitmap of one member
 // device, decoded from raw bytes. Layouts: struct mdp_superblock_1 in
 // include/uapi/linux/raid/md_p.h and bitmap_super_t in drivers/md/md-bitmap.h;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads and writes /sys/block/mdX/md/ATTRIBUTE. Thin: no interpretation
 // (parse the text with sysfs_values.hpp). The root is configurable so tests
 // and the lab can point it at a directory tree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Values of /sys/block/mdX/md/* attributes as plain data. Names follow the
 // kernel's *_show() functions in drivers/md/md.c (array_state_show,
 // sync_action_show, sync_completed_show, state_show for dev-*/state,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Command lines of the client verbs, parsed into options (pure, unit-tested).
 // Accepts --key VALUE and --key=VALUE; anything unknown is a usage error.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The client's operations over the kernel and dialer interfaces: attach,
 // detach, status and the reconnect watcher. Pure of I/O except through them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every failure of the client is one line: what happened, then what to do.
 #pragma once
 #include <stdexcept>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the client needs from the kernel's NBD driver, behind an interface so
 // the decisions around it are unit-tested with a fake; the real one speaks
 // generic netlink through libnl-genl (netlink.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pure decisions of the client: argument validation, the backend identifier
 // the kernel keeps for a device, and the reconnect backoff schedule.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The NBD fixed-newstyle handshake as the kernel's client needs it: pure
 // encoders/decoders over byte buffers, and negotiate() driving them over an
 // abstract byte stream (a TCP socket in production, a script of bytes in tests).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The thin socket side: TCP connect with a deadline, and the handshake over it.
 #pragma once
 #include <chrono>
