@@ -89,8 +89,9 @@ std::int64_t wait_timeout_from_env() {
 }
 
 // The peer's report and what it recorded of this system (as its source).
+// QUIET: the caller already told the operator the peer is unreachable.
 flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& m, const config::System& peer,
-                           std::optional<SyncState>* recorded_of_me = nullptr) {
+                           std::optional<SyncState>* recorded_of_me = nullptr, bool quiet = false) {
   flags::PeerReport r;
   r.node = peer.host;
   auto answer = ctx.run_remote(peer.host, {"flags-report", m.tag});
@@ -99,8 +100,9 @@ flags::PeerReport ask_peer(const ops::Context& ctx, const config::MirrorConfig& 
                        "): fix them there first; nothing was changed");
   if (answer.exit_code != 0) {
     const auto why = first_line(answer.err);
-    ctx.say(m.tag + ": " + peer.host + " is unreachable (" +
-            (why.empty() ? "remote exec exit status " + std::to_string(answer.exit_code) : why) + ")");
+    if (!quiet)
+      ctx.say(m.tag + ": " + peer.host + " is unreachable (" +
+              (why.empty() ? "remote exec exit status " + std::to_string(answer.exit_code) : why) + ")");
     return r;
   }
   try {
@@ -243,7 +245,7 @@ bool split_brain_on_refusal(const ops::Context& ctx, const config::MirrorConfig&
   const auto* t = m.find(target);
   if (!t) return false;
   try {
-    const auto peer = ask_peer(ctx, m, *t);
+    const auto peer = ask_peer(ctx, m, *t, nullptr, /*quiet=*/true);
     if (!peer.reachable || !peer.in_service) return false;
     auto s = store();
     const auto plan = flags::decide_peer_in_service(ctx.settings.node_name, s.generation(m.tag).value_or(flags::Generation{}),
@@ -497,7 +499,12 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
   }
   mount_if_configured(ctx, m);
   ctx.say(tag + ": in service on " + self.host + "; reconnecting targets");
-  ops::resync_pass(ctx, m);
+  const int mirroring = ops::resync_pass(ctx, m);
+  const int targets = static_cast<int>(m.systems.size()) - 1;
+  if (mirroring < targets)
+    ctx.say(tag + ": " + std::to_string(targets - mirroring) + " of " + std::to_string(targets) +
+            " target(s) not mirroring: Out of Sync until they return; the monitor or 'netraid resync " + tag +
+            "' here then resyncs what they missed");
   return d.action;
 }
 

@@ -26,8 +26,11 @@ int run_restore(std::span<const std::string> args) {
   return cli::run_verb("restore", [&] {
     auto a = cli::parse_args("restore", args, {}, {"--force"});
     ops::Context ctx(settings::load());
-    const auto action = failover::restore(ctx, one_tag(a, "restore"), a.has("--force"));
-    std::printf("netraid: restore: %s\n", std::string(flags::to_string(action)).c_str());
+    const auto tag = one_tag(a, "restore");
+    const auto action = failover::restore(ctx, tag, a.has("--force"));
+    std::printf("netraid: restore: %s %s on %s\n", tag.c_str(),
+                action == flags::ServiceAction::AlreadyInService ? "was already in service" : "in service",
+                ctx.settings.node_name.c_str());
     return cli::kOk;
   });
 }
