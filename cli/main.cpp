@@ -8,6 +8,7 @@
 
 #include "cli_support.hpp"
 #include "mirror_lock.hpp"
+#include "netraid/common/quote.hpp"
 #include "verb.hpp"
 
 namespace netraid::cli {
@@ -18,12 +19,31 @@ std::vector<Verb>& registry() {
   return all;
 }
 
-void print_usage(std::FILE* out) {
-  std::fprintf(out, "usage: netraid VERB [ARGS...]   (netraid VERB --help for details)\n\nverbs:\n");
+struct GroupTitle {
+  VerbGroup group;
+  const char* title;  // as netraid(8)'s =head2
+};
+constexpr GroupTitle kGroups[] = {
+    {VerbGroup::kLifecycle, "Life of a mirror"},
+    {VerbGroup::kReplication, "Replication control"},
+    {VerbGroup::kFailover, "Failover (LifeKeeper restore, remove, quickCheck)"},
+    {VerbGroup::kBuildingBlocks, "Building blocks"},
+    {VerbGroup::kBetweenSystems, "Between the systems of a mirror"},
+    {VerbGroup::kOther, "Other"},
+};
+
+void print_usage(std::FILE* out, bool all) {
+  std::fprintf(out, "usage: netraid VERB [ARGS...]   (netraid VERB --help for details)\n");
   auto sorted = registry();
   std::sort(sorted.begin(), sorted.end(),
             [](const Verb& a, const Verb& b) { return std::string(a.name) < b.name; });
-  for (const auto& v : sorted) std::fprintf(out, "  %-14s %s\n", v.name, v.synopsis);
+  for (const auto& g : kGroups) {
+    if (g.group == VerbGroup::kBetweenSystems && !all) continue;
+    std::fprintf(out, "\n%s:\n", g.title);
+    for (const auto& v : sorted)
+      if (v.group == g.group) std::fprintf(out, "  %-14s %s\n", v.name, v.synopsis);
+  }
+  if (!all) std::fprintf(out, "\n'netraid --help --all' also lists the verbs systems of a mirror run on each other.\n");
 }
 }  // namespace
 
@@ -58,11 +78,16 @@ int main(int argc, char** argv) {
   using namespace netraid::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    print_usage(stderr);
+    print_usage(stderr, false);
     return kUsage;
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    print_usage(stdout);
+    const bool all = args.size() > 1 && args[1] == "--all";
+    if (args.size() > (all ? 2u : 1u)) {
+      std::fprintf(stderr, "netraid: %s takes only --all: see 'netraid --help'\n", args[0].c_str());
+      return kUsage;
+    }
+    print_usage(stdout, all);
     return kOk;
   }
   if (args[0] == "--version" || args[0] == "-V") {
@@ -72,7 +97,7 @@ int main(int argc, char** argv) {
   for (const auto& v : verbs()) {
     if (args[0] == v.name) return run_locked(v, std::span<const std::string>(args).subspan(1));
   }
-  std::fprintf(stderr, "netraid: unknown verb '%s': run 'netraid --help' for the list of verbs\n",
-               args[0].c_str());
+  std::fprintf(stderr, "netraid: unknown verb %s: run 'netraid --help' for the list of verbs\n",
+               netraid::common::quoted(args[0]).c_str());
   return kUsage;
 }

@@ -20,8 +20,15 @@ enum Exit : int {
 
 using VerbFn = int (*)(std::span<const std::string> args);
 
+// The sections of `netraid --help` and of netraid(8)'s VERBS, in that order
+// (tests/cli/man-lists-every-verb.sh keeps the two in step). The verbs one
+// system runs on another are listed only by `netraid --help --all`, as
+// drbdadm leaves drbdsetup's plumbing out of its own help.
+enum class VerbGroup { kLifecycle, kReplication, kFailover, kBuildingBlocks, kBetweenSystems, kOther };
+
 struct Verb {
   const char* name;
+  VerbGroup group;
   const char* synopsis;  // one line, shown by `netraid --help`
   VerbFn run;
 };
@@ -37,6 +44,6 @@ struct VerbRegistrar {
 
 #define NETRAID_CONCAT_(a, b) a##b
 #define NETRAID_CONCAT(a, b) NETRAID_CONCAT_(a, b)
-#define NETRAID_VERB(name, synopsis, fn)                          \
+#define NETRAID_VERB(name, group, synopsis, fn)                   \
   static const ::netraid::cli::VerbRegistrar NETRAID_CONCAT(      \
-      netraid_verb_registrar_, __LINE__){{name, synopsis, fn}}
+      netraid_verb_registrar_, __LINE__){{name, ::netraid::cli::VerbGroup::group, synopsis, fn}}

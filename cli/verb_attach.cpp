@@ -93,5 +93,5 @@ int run_watch(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("attach", "connect a target's export as /dev/nbdN (kernel NBD, netlink)", run_attach);
-NETRAID_VERB("nbd-watch", "reconnect an attached /dev/nbdN whenever its link dies", run_watch);
+NETRAID_VERB("attach", kBuildingBlocks, "connect a target's export as /dev/nbdN (kernel NBD, netlink)", run_attach);
+NETRAID_VERB("nbd-watch", kBuildingBlocks, "reconnect an attached /dev/nbdN whenever its link dies", run_watch);

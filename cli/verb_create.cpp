@@ -35,4 +35,4 @@ int run_create(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("create", "create a mirror on a local device (degraded, in service at once)", run_create);
+NETRAID_VERB("create", kLifecycle, "create a mirror on a local device (degraded, in service at once)", run_create);

@@ -76,4 +76,4 @@ int run_detach(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("detach", "disconnect a kernel NBD device /dev/nbdN", run_detach);
+NETRAID_VERB("detach", kBuildingBlocks, "disconnect a kernel NBD device /dev/nbdN", run_detach);

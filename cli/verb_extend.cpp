@@ -48,4 +48,4 @@ int run_extend(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("extend", "add a target system to a mirror (full initial sync)", run_extend);
+NETRAID_VERB("extend", kLifecycle, "add a target system to a mirror (full initial sync)", run_extend);

@@ -122,9 +122,9 @@ int run_flags_set(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("restore", "bring a mirror in service on this system (failover; LifeKeeper restore)", run_restore);
-NETRAID_VERB("remove", "take a mirror out of service on this system (LifeKeeper remove)", run_remove);
-NETRAID_VERB("quickcheck", "is the mirror in service and healthy here? (LifeKeeper quickCheck)", run_quickcheck);
-NETRAID_VERB("force", "Force Mirror Online: clear data_corrupt and bring the mirror in service here", run_force);
-NETRAID_VERB("flags-report", "this system's failover flags of a mirror as JSON (used by other systems)", run_flags_report);
-NETRAID_VERB("flags-set", "record a target's state as its source sees it (run by the source)", run_flags_set);
+NETRAID_VERB("restore", kFailover, "bring a mirror in service on this system (failover; LifeKeeper restore)", run_restore);
+NETRAID_VERB("remove", kFailover, "take a mirror out of service on this system (LifeKeeper remove)", run_remove);
+NETRAID_VERB("quickcheck", kFailover, "is the mirror in service and healthy here? (LifeKeeper quickCheck)", run_quickcheck);
+NETRAID_VERB("force", kFailover, "Force Mirror Online: clear data_corrupt and bring the mirror in service here", run_force);
+NETRAID_VERB("flags-report", kBetweenSystems, "this system's failover flags of a mirror as JSON (used by other systems)", run_flags_report);
+NETRAID_VERB("flags-set", kBetweenSystems, "record a target's state as its source sees it (run by the source)", run_flags_set);

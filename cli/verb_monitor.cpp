@@ -109,4 +109,4 @@ int run_monitor(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("monitor", "supervise mirrors: reconnect and resync lost targets automatically", run_monitor);
+NETRAID_VERB("monitor", kReplication, "supervise mirrors: reconnect and resync lost targets automatically", run_monitor);

@@ -44,4 +44,4 @@ int run_status(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("nbd-status", "list kernel NBD devices: connected, backend, size", run_status);
+NETRAID_VERB("nbd-status", kBuildingBlocks, "list kernel NBD devices: connected, backend, size", run_status);

@@ -75,6 +75,6 @@ int run_config_forget(std::span<const std::string> args) {
 
 }  // namespace
 
-NETRAID_VERB("node-info", "print this system's name and address (used by extend)", run_node_info);
-NETRAID_VERB("config-import", "store a mirror's configuration given as JSON (used by extend)", run_config_import);
-NETRAID_VERB("config-forget", "forget a mirror's configuration (used by unextend/delete)", run_config_forget);
+NETRAID_VERB("node-info", kBetweenSystems, "print this system's name and address (used by extend)", run_node_info);
+NETRAID_VERB("config-import", kBetweenSystems, "store a mirror's configuration given as JSON (used by extend)", run_config_import);
+NETRAID_VERB("config-forget", kBetweenSystems, "forget a mirror's configuration (used by unextend/delete)", run_config_forget);

@@ -52,4 +52,4 @@ int run_probe(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("probe", "check a target with libnbd: up, serves the tag, size, flush/FUA", run_probe);
+NETRAID_VERB("probe", kBuildingBlocks, "check a target with libnbd: up, serves the tag, size, flush/FUA", run_probe);

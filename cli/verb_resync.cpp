@@ -123,8 +123,8 @@ int run_set(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("resync", "reconnect and resync every target of a mirror (partial through the bitmap)", run_resync);
-NETRAID_VERB("fullresync", "copy the whole disk to a target (or all)", run_fullresync);
-NETRAID_VERB("pause", "stop replicating to a target; writes are tracked in the bitmap", run_pause);
-NETRAID_VERB("resume", "resume replication with a partial resync", run_resume);
-NETRAID_VERB("set", "set resync speed limits of a mirror", run_set);
+NETRAID_VERB("resync", kReplication, "reconnect and resync every target of a mirror (partial through the bitmap)", run_resync);
+NETRAID_VERB("fullresync", kReplication, "copy the whole disk to a target (or all)", run_fullresync);
+NETRAID_VERB("pause", kReplication, "stop replicating to a target; writes are tracked in the bitmap", run_pause);
+NETRAID_VERB("resume", kReplication, "resume replication with a partial resync", run_resume);
+NETRAID_VERB("set", kReplication, "set resync speed limits of a mirror", run_set);

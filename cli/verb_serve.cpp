@@ -254,4 +254,4 @@ int run_serve(std::span<const std::string> args) {
 
 }  // namespace
 
-NETRAID_VERB("serve", "serve a mirror's target disk with nbdkit (start, --stop, --status)", run_serve);
+NETRAID_VERB("serve", kBuildingBlocks, "serve a mirror's target disk with nbdkit (start, --stop, --status)", run_serve);

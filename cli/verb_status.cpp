@@ -84,4 +84,4 @@ int run_status(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("status", "show mirrors, their targets and resync progress (--json for machines)", run_status);
+NETRAID_VERB("status", kLifecycle, "show mirrors, their targets and resync progress (--json for machines)", run_status);

@@ -37,5 +37,5 @@ int run_delete(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("unextend", "stop replicating a mirror to one target", run_unextend);
-NETRAID_VERB("delete", "delete a mirror (refuses while mounted unless --force)", run_delete);
+NETRAID_VERB("unextend", kLifecycle, "stop replicating a mirror to one target", run_unextend);
+NETRAID_VERB("delete", kLifecycle, "delete a mirror (refuses while mounted unless --force)", run_delete);

@@ -10,4 +10,4 @@ int run_version(std::span<const std::string>) {
 }
 }  // namespace
 
-NETRAID_VERB("version", "print the version", run_version);
+NETRAID_VERB("version", kOther, "print the version", run_version);

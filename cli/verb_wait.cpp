@@ -104,4 +104,4 @@ int run_wait(std::span<const std::string> args) {
 }
 }  // namespace
 
-NETRAID_VERB("wait", "wait until a mirror is in sync, showing progress", run_wait);
+NETRAID_VERB("wait", kLifecycle, "wait until a mirror is in sync, showing progress", run_wait);
