@@ -455,7 +455,7 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
   } else if (wait_started) {
     s.clear_wait_started(tag);
   }
-  if (!flags::goes_in_service(d.action)) throw ops::OpError("refused: " + reason, 1);
+  if (!flags::goes_in_service(d.action)) throw ops::OpError("refused: " + reason, refusal_exit_code(d.action));
   std::error_code ec;
   fs::create_directories(ctx.settings.run_dir, ec);
 

@@ -13,7 +13,8 @@
 namespace netraid::failover {
 
 // Bring TAG in service on this system (restore is idempotent). Returns the
-// action taken; a refusal is an OpError (exit 1) whose text is the reason.
+// action taken; a refusal is an OpError whose text is the reason and whose
+// exit code names its class (refusal_exit_code).
 flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool force);
 // Take TAG out of service here: unmount, stop md, detach NBD legs; clears
 // TAG_last_owner (released cleanly: a target may take over by switchover).

@@ -4,7 +4,30 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "verb.hpp"
+
 namespace netraid::failover {
+
+int refusal_exit_code(flags::ServiceAction action) {
+  using flags::ServiceAction;
+  switch (action) {
+    case ServiceAction::RefuseWaitForPreviousSource: return cli::kRefusedWaitForSource;
+    case ServiceAction::RefuseStale: return cli::kRefusedStale;
+    case ServiceAction::RefuseSplitBrain: return cli::kRefusedSplitBrain;
+    case ServiceAction::RefuseInServiceElsewhere: return cli::kRefusedInServiceElsewhere;
+    case ServiceAction::RefusePreviousSourceUp: return cli::kRefusedPreviousSourceUp;
+    case ServiceAction::RefuseHalfSynced: return cli::kRefusedHalfSynced;
+    case ServiceAction::RefuseDataCorrupt: return cli::kRefusedDataCorrupt;
+    case ServiceAction::RefusePeerNewer: return cli::kRefusedPeerNewer;
+    case ServiceAction::RefuseNoLocalData: return cli::kRefusedNoLocalData;
+    case ServiceAction::RefuseTargetsUnreachable: return cli::kRefusedTargetsUnreachable;
+    case ServiceAction::AlreadyInService:
+    case ServiceAction::InServicePartialResync:
+    case ServiceAction::InServiceFullResync:
+    case ServiceAction::ForceOnline: break;
+  }
+  return cli::kFailed;
+}
 
 using nlohmann::json;
 

@@ -13,6 +13,11 @@
 
 namespace netraid::failover {
 
+// The exit status of a restore or force that ACTION refuses: one code per
+// refusal class (cli::Exit, netraid(8) EXIT STATUS); kFailed for an action
+// that is not a refusal.
+int refusal_exit_code(flags::ServiceAction action);
+
 // A peer's answer to `netraid flags-report TAG`; `targets` is its
 // TAG_targets (what it, as a source, last recorded of each target).
 std::string render_report(const flags::PeerReport& report,

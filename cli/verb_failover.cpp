@@ -21,7 +21,8 @@ int run_restore(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid restore TAG [--force]\n"
                             "  Brings TAG in service on this system if its flags and the reachable systems allow it\n"
                             "  (docs/failover.md): assembles the local leg alone, mounts, then reconnects and\n"
-                            "  resyncs the targets. Already in service: success. Refused: one line why, exit 1.\n"))
+                            "  resyncs the targets. Already in service: success. Refused: one line why, exit 10-19 by class\n"
+                            "  (netraid(8) EXIT STATUS).\n"))
     return cli::kOk;
   return cli::run_verb("restore", [&] {
     auto a = cli::parse_args("restore", args, {}, {"--force"});

@@ -3,6 +3,7 @@
 // expected outcome.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <stdexcept>
 
 #include "failover_plan.hpp"
@@ -143,4 +144,28 @@ TEST_CASE("reported_target_state: a source's record of one target") {
   auto bad = text;
   bad.replace(bad.find("\"out_of_sync\""), 13, "\"gone\"");
   CHECK_THROWS_AS(failover::reported_target_state(bad, "n2"), std::invalid_argument);
+}
+
+TEST_CASE("refusal_exit_code: each refusal class has its own code, apart from the shared ones") {
+  using flags::ServiceAction;
+  const ServiceAction refusals[] = {
+      ServiceAction::RefuseHalfSynced,  ServiceAction::RefuseWaitForPreviousSource, ServiceAction::RefuseDataCorrupt,
+      ServiceAction::RefuseStale,       ServiceAction::RefuseInServiceElsewhere,    ServiceAction::RefusePreviousSourceUp,
+      ServiceAction::RefusePeerNewer,   ServiceAction::RefuseSplitBrain,            ServiceAction::RefuseNoLocalData,
+      ServiceAction::RefuseTargetsUnreachable};
+  std::set<int> codes;
+  for (const auto action : refusals) {
+    const int code = failover::refusal_exit_code(action);
+    CAPTURE(flags::to_string(action));
+    CHECK(code >= 10);
+    CHECK(code <= 19);
+    CHECK_FALSE(flags::goes_in_service(action));
+    codes.insert(code);
+  }
+  CHECK(codes.size() == std::size(refusals));
+  CHECK(failover::refusal_exit_code(ServiceAction::RefuseWaitForPreviousSource) == 10);
+  CHECK(failover::refusal_exit_code(ServiceAction::RefuseDataCorrupt) == 16);
+  for (const auto action : {ServiceAction::AlreadyInService, ServiceAction::InServicePartialResync,
+                            ServiceAction::InServiceFullResync, ServiceAction::ForceOnline})
+    CHECK(failover::refusal_exit_code(action) == 1);
 }

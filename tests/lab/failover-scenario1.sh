@@ -58,7 +58,7 @@ step "n1 boots: restore there is refused (in service on n2) and drops n1's last_
 lab boot n1 > /dev/null
 OUT=$(nr n1 restore $TAG 2>&1); RC=$?
 echo "    $OUT"
-[ $RC = 1 ] || fail "restore on n1 exited $RC, expected 1 (refused)"
+[ $RC = 13 ] || fail "restore on n1 exited $RC, expected 13 (refused: in service elsewhere)"
 echo "$OUT" | grep -q "in service on n2" || fail "restore on n1 did not say why it refused"
 expect_no_flag n1 last_owner
 try_on n1 test -e /sys/block/md0/md || true

@@ -58,7 +58,7 @@ step "n1 boots: restore there is refused (in service on n2) and drops n1's last_
 lab boot n1 > /dev/null
 OUT=$(nr n1 restore $TAG 2>&1); RC=$?
 echo "    $OUT"
-[ $RC = 1 ] || fail "restore on n1 exited $RC, expected 1 (refused)"
+[ $RC = 13 ] || fail "restore on n1 exited $RC, expected 13 (refused: in service elsewhere)"
 echo "$OUT" | grep -q "in service on n2" || fail "restore on n1 did not say why it refused"
 expect_no_flag n1 last_owner
 try_on n1 test -e /sys/block/md0/md || true
@@ -82,7 +82,7 @@ expect_flag n1 source n2
 step "n1 refuses restore: half-resynced, not even force"
 cm_failover n2
 [ "$CM_NODE" = n1 ] || fail "cluster manager chose $CM_NODE"
-[ "$CM_RC" = 1 ] || fail "restore on n1 exited $CM_RC, expected 1 (refused)"
+[ "$CM_RC" = 15 ] || fail "restore on n1 exited $CM_RC, expected 15 (refused: half-synced)"
 echo "$CM_OUT" | grep -q "half-resynced" || fail "restore on n1 did not say half-resynced"
 OUT=$(nr n1 force $TAG --yes 2>&1) && fail "force brought a half-resynced copy in service"
 echo "    $OUT"

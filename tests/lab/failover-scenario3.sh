@@ -26,7 +26,7 @@ step "n1 boots alone: restore refused, TAG_data_corrupt set"
 lab boot n1 > /dev/null
 cm_failover n2
 [ "$CM_NODE" = n1 ] || fail "cluster manager chose $CM_NODE"
-[ "$CM_RC" = 1 ] || fail "restore on n1 exited $CM_RC, expected 1 (refused)"
+[ "$CM_RC" = 16 ] || fail "restore on n1 exited $CM_RC, expected 16 (refused: data corrupt)"
 echo "$CM_OUT" | grep -q "cannot reach n2" || fail "restore did not say it cannot reach n2"
 flag n1 data_corrupt > /dev/null || fail "TAG_data_corrupt was not set on n1"
 echo "    n1: ${TAG}_data_corrupt set"

@@ -25,19 +25,21 @@ lab crash n2 > /dev/null
 lab boot n2 > /dev/null
 cm_failover n1
 [ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE"
-[ "$CM_RC" = 1 ] || fail "restore on n2 exited $CM_RC, expected 1 (refused)"
+[ "$CM_RC" = 10 ] || fail "restore on n2 exited $CM_RC, expected 10 (refused: wait for previous source)"
 echo "$CM_OUT" | grep -q "Wait for Previous Source" || fail "restore on n2 did not say it waits for n1"
 expect_no_flag n2 last_owner
 expect_no_flag n2 data_corrupt
 expect_flag n2 source n1
 try_on n2 test -e /sys/block/md0/md/array_state && fail "n2 assembled md0 although restore was refused"
-try_on n2 "$SOURCE_DIR/scripts/netraid/restore" -t $TAG -i $TAG 2> /dev/null && fail "scripts/netraid/restore succeeded on n2"
+try_on n2 "$SOURCE_DIR/scripts/netraid/restore" -t $TAG -i $TAG 2> /dev/null; RC=$?
+[ $RC = 10 ] || fail "scripts/netraid/restore on n2 exited $RC, expected netraid's 10 passed through"
 try_on n2 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG 2> /dev/null && fail "quickCheck on n2 says in service"
 
 step "n1 returns: restore on n2 still refused (n1 was the source), restore on n1 succeeds"
 lab boot n1 > /dev/null
-OUT=$(nr n2 restore $TAG 2>&1) && fail "restore on n2 succeeded while n1 is back with last_owner"
+OUT=$(nr n2 restore $TAG 2>&1); RC=$?
 echo "    $OUT"
+[ $RC = 14 ] || fail "restore on n2 exited $RC while n1 is back with last_owner, expected 14 (refused: previous source up)"
 echo "$OUT" | grep -q "n1 is up and was the source" || fail "restore on n2 gave another reason"
 OUT=$(try_on n1 "$SOURCE_DIR/scripts/filesys/restore" $TAG 2>&1) || { echo "$OUT"; fail "restore on n1 failed"; }
 echo "$OUT" | sed 's/^/    [n1 restore] /'

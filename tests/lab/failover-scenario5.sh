@@ -37,7 +37,7 @@ lab crash n1 > /dev/null
 on n2 ip route del blackhole "$(lab addr n1)/32"
 cm_failover n1
 [ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE"
-[ "$CM_RC" = 1 ] || fail "restore on n2 exited $CM_RC, expected 1 (stale)"
+[ "$CM_RC" = 11 ] || fail "restore on n2 exited $CM_RC, expected 11 (refused: stale)"
 echo "$CM_OUT" | grep -q "out of sync" || fail "restore on n2 did not say its copy is out of sync"
 expect_no_flag n2 last_owner
 try_on n2 test -e /sys/block/md0/md/array_state && fail "n2 assembled md0 although stale"
