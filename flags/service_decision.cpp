@@ -65,8 +65,9 @@ ServiceDecision decide_service(const ServiceQuery& q) {
   for (const auto& p : q.peers)
     if (p.reachable && p.in_service) {
       auto d = refuse(ServiceAction::RefuseInServiceElsewhere,
-                      "TAG is in service on " + p.node + ": this node rejoins as its target (switch over with "
-                      "a planned move, not a restore here)");
+                      "TAG is in service on " + p.node + ": this node rejoins as its target when " + p.node +
+                          "'s monitor or 'netraid resync TAG' there reconnects it (to move the service, remove it "
+                          "on " + p.node + " first)");
       d.clear_last_owner = q.local.last_owner;
       return d;
     }
@@ -106,7 +107,8 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     if (relation == GenerationRelation::TheirsAhead) {
       auto d = refuse(ServiceAction::RefusePeerNewer,
                       p.node + " holds newer data than this node (it was in service later): bring TAG in service "
-                               "on " + p.node + "; this node rejoins as its target");
+                               "on " + p.node + "; this node rejoins as its target when " + p.node +
+                               " resyncs it (its monitor or 'netraid resync TAG' there)");
       d.clear_last_owner = q.local.last_owner;
       return d;
     }
