@@ -45,7 +45,7 @@ const VerbRule* rule_for(std::string_view verb) {
       {"pause", {}},
       {"resume", {}},
       {"set", {{"--speed-limit", "--speed-limit-min"}, {}, {}}},
-      {"restore", {{}, {"--force"}, {}}},
+      {"restore", {{}, {"--force", "--json"}, {}}},
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
       // The target side: a source's extend, resync and delete run it here.

@@ -2,6 +2,9 @@
 // Failover verbs (issue 7): restore, remove, quickcheck, force — what the
 // LifeKeeper scripts in scripts/netraid/ call — and the two verbs systems
 // of a mirror run on each other: flags-report and flags-set.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
 #include "cli_support.hpp"
 #include "failover_ops.hpp"
 #include "failover_plan.hpp"
@@ -18,20 +21,29 @@ std::string one_tag(const cli::ParsedArgs& a, const char* verb) {
 }
 
 int run_restore(std::span<const std::string> args) {
-  if (cli::wants_help(args, "usage: netraid restore TAG [--force]\n"
+  if (cli::wants_help(args, "usage: netraid restore TAG [--force] [--json]\n"
                             "  Brings TAG in service on this system if its flags and the reachable systems allow it\n"
                             "  (docs/failover.md): assembles the local leg alone, mounts, then reconnects and\n"
                             "  resyncs the targets. Already in service: success. Refused: one line why, exit 10-19 by class\n"
-                            "  (netraid(8) EXIT STATUS).\n"))
+                            "  (netraid(8) EXIT STATUS). --json: one JSON object on stdout, also when refused.\n"))
     return cli::kOk;
-  return cli::run_verb("restore", [&] {
-    auto a = cli::parse_args("restore", args, {}, {"--force"});
+  return cli::run_verb("restore", args, [&] {
+    auto a = cli::parse_args("restore", args, {}, {"--force", "--json"});
     ops::Context ctx(settings::load());
     const auto tag = one_tag(a, "restore");
     const auto action = failover::restore(ctx, tag, a.has("--force"));
-    std::printf("netraid: restore: %s %s on %s\n", tag.c_str(),
-                action == flags::ServiceAction::AlreadyInService ? "was already in service" : "in service",
-                ctx.settings.node_name.c_str());
+    const bool already = action == flags::ServiceAction::AlreadyInService;
+    if (a.has("--json"))
+      std::printf("%s\n", nlohmann::json{{"tag", tag},
+                                          {"node", ctx.settings.node_name},
+                                          {"in_service", true},
+                                          {"already_in_service", already},
+                                          {"exit_code", cli::kOk}}
+                              .dump()
+                              .c_str());
+    else
+      std::printf("netraid: restore: %s %s on %s\n", tag.c_str(), already ? "was already in service" : "in service",
+                  ctx.settings.node_name.c_str());
     return cli::kOk;
   });
 }

@@ -40,6 +40,8 @@ TEST_CASE("plan finds the TAG among options and their values") {
   CHECK(plan_of("unextend", {"datarep", "n3"}).tag == "datarep");
   CHECK(plan_of("delete", {"--force", "datarep"}).tag == "datarep");
   CHECK(plan_of("restore", {"datarep", "--force"}).tag == "datarep");
+  CHECK(plan_of("restore", {"datarep", "--json"}).tag == "datarep");
+  CHECK(plan_of("restore", {"--json", "datarep", "--force"}).refusal.empty());
   CHECK(plan_of("set", {"--speed-limit", "1000", "datarep"}).tag == "datarep");
   CHECK(plan_of("serve", {"datarep", "--device", "/dev/sdb", "--allow", "10.0.0.1", "--direct"}).tag == "datarep");
   CHECK(plan_of("serve", {"--stop", "datarep"}).tag == "datarep");

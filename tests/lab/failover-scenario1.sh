@@ -46,7 +46,9 @@ G2=$(generation_of n2)
 expect_degraded n2
 on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "n2 does not hold the replicated files"
 step "restore is idempotent on n2"
-nr n2 restore $TAG > /dev/null || fail "a second restore on n2 failed"
+OUT=$(nr n2 restore $TAG --json 2> /dev/null) || fail "a second restore on n2 failed"
+echo "    restore --json: $OUT"
+grep -q '"already_in_service":true' <<< "$OUT" || fail "restore --json on n2 did not say already in service: $OUT"
 nr n2 quickcheck $TAG || fail "quickcheck on n2 says unhealthy"
 
 step "n2 writes 4 MiB as the new source"

@@ -26,6 +26,10 @@ lab boot n2 > /dev/null
 cm_failover n1
 [ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE"
 [ "$CM_RC" = 10 ] || fail "restore on n2 exited $CM_RC, expected 10 (refused: wait for previous source)"
+OUT=$(nr n2 restore $TAG --json 2> /dev/null); RC=$?
+echo "    restore --json: $OUT"
+[ $RC = 10 ] && grep -q '"exit_code":10' <<< "$OUT" ||
+  fail "restore --json on n2 exited $RC with '$OUT', expected a JSON error object with exit_code 10"
 echo "$CM_OUT" | grep -q "Wait for Previous Source" || fail "restore on n2 did not say it waits for n1"
 expect_no_flag n2 last_owner
 expect_no_flag n2 data_corrupt
