@@ -480,10 +480,7 @@ flags::ServiceAction restore(ops::Context& ctx, const std::string& tag, bool for
       ctx.store.save(m);
     }
     ctx.say(tag + ": assembling " + m.md_device + " from the local leg " + self.device + " alone");
-    std::vector<std::string> argv{"mdadm"};
-    auto args = mdadm::assemble_argv(m.md_device, {self.device});
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = ctx.run(argv);
+    auto r = ctx.mdadm(mdadm::assemble_argv(m.md_device, {self.device}));
     if (r.exit_code != 0) {
       if (!had_owner) s.clear_last_owner(tag);
       throw ops::OpError("cannot assemble " + m.md_device + " from " + self.device + ": " + first_line(r.err));
@@ -518,7 +515,7 @@ void remove(ops::Context& ctx, const std::string& tag, bool filesystem_only) {
   if (filesystem_only) return;
   if (ops::mirror_active(m, ctx.settings.node_name)) {
     ctx.say("stopping " + m.md_device);
-    ctx.run_checked({"mdadm", "--stop", m.md_device});
+    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
   }
   for (const auto& [host, nbd] : ops::load_legs(ctx, tag)) {
     ctx.say("detaching " + nbd + " (" + host + ")");

@@ -89,16 +89,28 @@ ProgramResult Context::run_checked(const std::vector<std::string>& argv) const {
 }
 
 void fail_and_remove(const Context& ctx, const std::string& md, const std::string& leg) {
-  ctx.run({"mdadm", md, "--fail", leg});
-  const std::vector<std::string> remove{"mdadm", md, "--remove", leg};
+  ctx.mdadm(mdadm::fail_argv(md, leg));
+  const auto remove = mdadm::remove_argv(md, leg);
   // Up to 10 s: the recovery thread stops at its next checkpoint.
   for (int attempt = 0; attempt < 50; ++attempt) {
-    const auto r = ctx.run(remove);
+    const auto r = ctx.mdadm(remove);
     if (r.exit_code == 0) return;
     if (r.err.find("busy") == std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  ctx.run_checked(remove);
+  ctx.mdadm_checked(remove);
+}
+
+ProgramResult Context::mdadm(const mdadm::Argv& args) const {
+  std::vector<std::string> argv{"mdadm"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+ProgramResult Context::mdadm_checked(const mdadm::Argv& args) const {
+  std::vector<std::string> argv{"mdadm"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_checked(argv);
 }
 
 ProgramResult Context::run_self(const std::vector<std::string>& args) const {
@@ -217,10 +229,7 @@ void create(Context& ctx, const CreateRequest& req) {
   spec.raid_devices = 2;
   spec.bitmap_chunk_kb = m.bitmap_chunk_kib;
   spec.name = m.tag;
-  std::vector<std::string> argv{"mdadm"};
-  auto args = mdadm::create_degraded_raid1_argv(spec);
-  argv.insert(argv.end(), args.begin(), args.end());
-  ctx.run_checked(argv);
+  ctx.mdadm_checked(mdadm::create_degraded_raid1_argv(spec));
   ctx.store.save(m);
   save_legs(ctx, m.tag, {});
   // issue 7: this system is the source of a new mirror (last_owner, source, first generation).
@@ -354,19 +363,19 @@ void extend(Context& ctx, const ExtendRequest& req) {
   try {
     // A new target always gets a full initial sync: wipe any old md
     // superblock on it so md cannot take stale data for a bitmap re-add.
-    ctx.run({"mdadm", "--zero-superblock", "--force", nbd});
+    ctx.mdadm(mdadm::zero_superblock_argv(nbd));
     const unsigned legs_needed = static_cast<unsigned>(grown.systems.size());
     const auto raid_disks = read_attr(m.md_device, "raid_disks");
     if (!raid_disks.empty() && static_cast<unsigned>(std::stoul(raid_disks)) < legs_needed) {
       ctx.say("growing " + m.md_device + " to " + std::to_string(legs_needed) + " legs");
       // --force: the new slot stays empty (degraded) until the --add below
       // fills it; without it mdadm wants a spare already in the array.
-      ctx.run_checked({"mdadm", "--grow", m.md_device, "--raid-devices=" + std::to_string(legs_needed), "--force"});
+      ctx.mdadm_checked(mdadm::grow_raid_devices_argv(m.md_device, legs_needed, /*force=*/true));
     }
     ctx.say("adding " + nbd + " to " + m.md_device + ": full initial sync of " + node.name + " starts");
     // Plain --add, then write-mostly through sysfs: mdadm 4.2's
     // --add --write-mostly into a degraded RAID1 leaves the leg faulty.
-    ctx.run_checked({"mdadm", m.md_device, "--add", nbd});
+    ctx.mdadm_checked(mdadm::add_argv(m.md_device, nbd));
     mdadm::MdSysfs(md_name(m.md_device)).write("dev-" + fs::path(nbd).filename().string() + "/state", "writemostly");
   } catch (...) {
     try {
@@ -409,7 +418,7 @@ void unextend(Context& ctx, const std::string& tag, const std::string& target) {
   m.systems.erase(it);
   const auto raid_disks = read_attr(m.md_device, "raid_disks");
   if (!raid_disks.empty() && std::stoul(raid_disks) > std::max<std::size_t>(2, m.systems.size()))
-    ctx.run({"mdadm", "--grow", m.md_device, "--raid-devices=" + std::to_string(std::max<std::size_t>(2, m.systems.size()))});
+    ctx.mdadm(mdadm::grow_raid_devices_argv(m.md_device, static_cast<unsigned>(std::max<std::size_t>(2, m.systems.size()))));
   ctx.say("stopping the NBD server on " + gone.host);
   auto stopped = ctx.run_remote(gone.host, {"serve", "--stop", tag});
   if (stopped.exit_code != 0)
@@ -432,7 +441,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
   }
   if (mirror_active(m, ctx.settings.node_name)) {
     ctx.say("stopping " + m.md_device);
-    ctx.run_checked({"mdadm", "--stop", m.md_device});
+    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
   }
   for (const auto& [host, nbd] : load_legs(ctx, tag)) {
     ctx.say("detaching " + nbd + " (" + host + ")");

@@ -14,6 +14,7 @@
 
 #include "config_store.hpp"
 #include "mirror_config.hpp"
+#include "netraid/mdadm/mdadm_argv.hpp"
 #include "settings.hpp"
 
 namespace netraid::ops {
@@ -46,6 +47,10 @@ struct Context {
   ProgramResult run_checked(const std::vector<std::string>& argv) const;  // ... or OpError
   ProgramResult run_self(const std::vector<std::string>& args) const;     // local `netraid ARGS`
   ProgramResult run_remote(const std::string& host, const std::vector<std::string>& args) const;
+  // `mdadm ARGS`, ARGS from mdadm-glue's builders (the one place mdadm's
+  // command lines are spelled and checked).
+  ProgramResult mdadm(const mdadm::Argv& args) const;
+  ProgramResult mdadm_checked(const mdadm::Argv& args) const;  // ... or OpError
 };
 
 // Takes LEG out of the array MD: --fail, then --remove, or OpError. md keeps

@@ -150,7 +150,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
           full = true;
           continue;
         }
-        auto r = ctx.run({"mdadm", md, "--re-add", leg.nbd});
+        auto r = ctx.mdadm(mdadm::re_add_argv(md, leg.nbd));
         if (r.exit_code != 0) {
           ctx.say(m.tag + ": " + t.host + ": md refused the re-add (" + first_line(r.err) + ")");
           leg.re_add_refused = true;
@@ -159,8 +159,8 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
         mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
-        ctx.run({"mdadm", "--zero-superblock", "--force", leg.nbd});
-        ctx.run_checked({"mdadm", md, "--add", leg.nbd});
+        ctx.mdadm(mdadm::zero_superblock_argv(leg.nbd));
+        ctx.mdadm_checked(mdadm::add_argv(md, leg.nbd));
         mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
         full = false;
       }

@@ -86,10 +86,17 @@ Argv assemble_argv(const std::string& md_device, const std::vector<std::string>&
   return argv;
 }
 
-Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices) {
+Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices, bool force) {
   require_dev_path(md_device, "md device");
   require_raid_devices(raid_devices);
-  return {"--grow", md_device, "--raid-devices=" + std::to_string(raid_devices)};
+  Argv argv{"--grow", md_device, "--raid-devices=" + std::to_string(raid_devices)};
+  if (force) argv.emplace_back("--force");
+  return argv;
+}
+
+Argv zero_superblock_argv(const std::string& device) {
+  require_dev_path(device, "member device");
+  return {"--zero-superblock", "--force", device};
 }
 
 Argv detail_export_argv(const std::string& md_device) {

@@ -28,6 +28,9 @@ TEST_CASE("argv: manage operations") {
   CHECK(stop_argv("/dev/md0") == Argv{"--stop", "/dev/md0"});
   CHECK(assemble_argv("/dev/md0", {"/dev/ubda"}) == Argv{"--assemble", "--run", "/dev/md0", "/dev/ubda"});
   CHECK(grow_raid_devices_argv("/dev/md0", 4) == Argv{"--grow", "/dev/md0", "--raid-devices=4"});
+  CHECK(grow_raid_devices_argv("/dev/md0", 3, true) == Argv{"--grow", "/dev/md0", "--raid-devices=3", "--force"});
+  CHECK(zero_superblock_argv("/dev/nbd1") == Argv{"--zero-superblock", "--force", "/dev/nbd1"});
+  CHECK_THROWS_AS(zero_superblock_argv("--force"), ArgvError);
   CHECK(detail_export_argv("/dev/md0") == Argv{"--detail", "--export", "/dev/md0"});
   CHECK(examine_export_argv("/dev/nbd0") == Argv{"--examine", "--export", "/dev/nbd0"});
   CHECK(examine_argv("/dev/nbd0") == Argv{"--examine", "/dev/nbd0"});

@@ -42,7 +42,12 @@ Argv remove_argv(const std::string& md_device, const std::string& device);
 Argv stop_argv(const std::string& md_device);
 // --assemble --run MD DEV...: a new source assembles its own leg alone.
 Argv assemble_argv(const std::string& md_device, const std::vector<std::string>& devices);
-Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices);
+// force: let a new slot stay empty (degraded) until an --add fills it;
+// without it mdadm wants a spare already in the array.
+Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices, bool force = false);
+// --zero-superblock --force DEV: a device about to join as a new leg must not
+// carry a superblock md could take for a bitmap re-add.
+Argv zero_superblock_argv(const std::string& device);
 Argv detail_export_argv(const std::string& md_device);
 Argv examine_export_argv(const std::string& device);
 Argv examine_argv(const std::string& device);
