@@ -103,7 +103,7 @@ RESYNCED=$(bytes_written n2 "${NBD#/dev/}")
 CHUNK=$((CHUNK_KIB * 1024))
 DISK=$(array_size_bytes n2)
 echo "    resynced to n1 after n2 returned: $RESYNCED bytes (dirty before the cut resync: n1 $N1_DIRTY, n2 $N2_DIRTY chunks); disk $DISK"
-[ "$RESYNCED" -lt $((DISK / 4)) ] || fail "resynced $RESYNCED of $DISK bytes: not a partial resync"
+expect_partial_resync "n1 after n2 returned" "$RESYNCED" "$DISK"
 nr n2 resync $TAG > /dev/null || fail "resync pass on n2 failed"
 expect_flag n2 targets "n1 in_sync"
 expect_flag n1 sync_state in_sync

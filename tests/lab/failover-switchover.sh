@@ -55,7 +55,7 @@ switch() {
   resynced=$(( $(bytes_written "$to" "${nbd#/dev/}") - $(echo "$before" | awk -v d="${nbd#/dev/}" '$1 == d {print $2}') * 512 ))
   disk=$(array_size_bytes "$to")
   echo "    resynced to $from by the switchover: $resynced bytes of $disk"
-  [ "$resynced" -lt $((disk / 4)) ] || fail "switchover resynced $resynced of $disk bytes: not partial"
+  expect_partial_resync "switchover $from -> $to" "$resynced" "$disk"
   expect_flag "$from" sync_state in_sync
   expect_flag "$from" source "$to"
   [ "$(generation_of "$from")" = "$(generation_of "$to")" ] || fail "$from did not take $to's generation"

@@ -54,7 +54,7 @@ expect_partial() {
   before=${NBD_BASE[$src.$nbd]:-0}
   disk=$(array_size_bytes "$src")
   echo "    resynced to $tgt from $src: $((after - before)) bytes of $disk"
-  [ $((after - before)) -lt $((disk / 4)) ] || fail "resync of $tgt copied $((after - before)) of $disk bytes: not partial"
+  expect_partial_resync "resync of $tgt from $src" $((after - before)) "$disk"
 }
 # take_back SOURCE TARGET: a resync pass on SOURCE re-adds TARGET partially.
 take_back() {

@@ -66,6 +66,21 @@ make_pattern() {
   [ "$(stat -c %s "$path")" = $((mib << 20)) ] || fail "could not make pattern $path"
 }
 
+# expect_partial_resync WHAT BYTES DISK [MIN] [MAX_CHUNKS CHUNK_BYTES]: a
+# resync that wrote BYTES to a leg of a DISK-byte array was partial (under a
+# quarter of the disk), copied at least MIN bytes (what is known to differ)
+# and at most what MAX_CHUNKS bitmap chunks hold, with 10% + 1 MiB of slack
+# for chunks dirtied while it ran.
+expect_partial_resync() {
+  local what="$1" bytes="$2" disk="$3" min="${4:-0}" max_chunks="${5:-}" chunk="${6:-}"
+  [ "$bytes" -ge "$min" ] || fail "$what: resynced $bytes bytes, less than the $min bytes that differed"
+  if [ -n "$max_chunks" ]; then
+    local max=$((max_chunks * chunk * 11 / 10 + (1 << 20)))
+    [ "$bytes" -le "$max" ] || fail "$what: resynced $bytes bytes, more than the $max_chunks dirty chunks allow ($max)"
+  fi
+  [ "$bytes" -lt $((disk / 4)) ] || fail "$what: resynced $bytes of $disk bytes: not a partial resync"
+}
+
 # md's view of /proc/mdstat in NODE, e.g. "[UU]" or "[U_]" of md0.
 md_health() { try_on "$1" cat /proc/mdstat | sed -n 's/.*\(\[[U_]*\]\).*/\1/p' | head -n1; }
 expect_md_health() {
