@@ -101,17 +101,16 @@ void fail_and_remove(const Context& ctx, const std::string& md, const std::strin
   ctx.mdadm_checked(remove);
 }
 
-ProgramResult Context::mdadm(const mdadm::Argv& args) const {
+namespace {
+std::vector<std::string> mdadm_command(const mdadm::Argv& args) {
   std::vector<std::string> argv{"mdadm"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv);
+  return argv;
 }
+}  // namespace
 
-ProgramResult Context::mdadm_checked(const mdadm::Argv& args) const {
-  std::vector<std::string> argv{"mdadm"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_checked(argv);
-}
+ProgramResult Context::mdadm(const mdadm::Argv& args) const { return run(mdadm_command(args)); }
+ProgramResult Context::mdadm_checked(const mdadm::Argv& args) const { return run_checked(mdadm_command(args)); }
 
 ProgramResult Context::run_self(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{self_exe};
