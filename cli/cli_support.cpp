@@ -18,7 +18,7 @@ int run_reporting(const char* verb, bool json, const std::function<int()>& body)
     return body();
   } catch (const ArgsError& e) {
     return fail(e.what(), kUsage);  // already names the verb
-  } catch (const ops::OpError& e) {
+  } catch (const mirror::OpError& e) {
     return fail(std::string(verb) + ": " + e.what(), e.exit_code);
   } catch (const std::invalid_argument& e) {
     return fail(std::string(verb) + ": " + e.what(), kUsage);

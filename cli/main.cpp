@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "mirror_lock.hpp"
+#include "netraid/mirror/mirror_lock.hpp"
 #include "netraid/common/quote.hpp"
 #include "verb.hpp"
 
@@ -52,16 +52,16 @@ const std::vector<Verb>& verbs() { return registry(); }
 
 namespace {
 // A verb that changes a mirror runs holding the mirror's lock on this system
-// (cli/mirror_lock.hpp says which verbs, and the lock order): here, once,
+// (netraid/mirror/mirror_lock.hpp says which verbs, and the lock order): here, once,
 // for every verb, before it reads anything it could act on.
 int run_locked(const Verb& verb, std::span<const std::string> args) {
-  std::optional<lock::MirrorLock> held;
+  std::optional<mirror::lock::MirrorLock> held;
   const int locked = run_verb(verb.name, [&] {
-    const auto p = lock::plan(verb.name, args);
+    const auto p = mirror::lock::plan(verb.name, args);
     if (!p.refusal.empty()) throw ArgsError(p.refusal);
     if (p.tag.empty()) return kOk;
-    const unsigned wait_s = lock::wait_seconds(std::getenv("NETRAID_LOCK_WAIT"));
-    held.emplace(lock::Locker(lock::run_dir_from_environment())
+    const unsigned wait_s = mirror::lock::wait_seconds(std::getenv("NETRAID_LOCK_WAIT"));
+    held.emplace(mirror::lock::Locker(mirror::lock::run_dir_from_environment())
                      .acquire(p.tag, verb.name, wait_s, [&](const std::string& line) {
                        std::fprintf(stderr, "netraid: %s: %s\n", verb.name, line.c_str());
                      }));

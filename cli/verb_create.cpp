@@ -12,12 +12,13 @@ const char* kUsageText =
 
 int run_create(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("create", [&] {
     auto a = cli::parse_args("create", args, {"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("create: give exactly one TAG: netraid create TAG --local DEVICE");
     if (!a.has("--local")) throw cli::ArgsError("create: --local DEVICE is required: the partition that holds the data");
-    ops::CreateRequest req;
+    mirror::CreateRequest req;
     req.tag = a.positional[0];
     req.local_device = a.values["--local"];
     req.mount_dir = a.value_or("--mount", "");
@@ -28,8 +29,8 @@ int run_create(std::span<const std::string> args) {
       req.chunk_kib = static_cast<unsigned>(cli::parse_number("--chunk", a.values["--chunk"], 4, 1u << 20));
     if (a.has("--grace"))
       req.grace_seconds = static_cast<unsigned>(cli::parse_number("--grace", a.values["--grace"], 0, 3600));
-    ops::Context ctx(settings::load());
-    ops::create(ctx, req);
+    mirror::Context ctx(settings::load());
+    mirror::create(ctx, req);
     return cli::kOk;
   });
 }

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "mirror_ops.hpp"
+#include "netraid/mirror/mirror_ops.hpp"
 #include "netraid/common/block_device.hpp"
 #include "netraid/nbd/cli_args.hpp"
 #include "netraid/nbd/client.hpp"
@@ -31,13 +31,13 @@ struct LegOwner {
 // leg `nbd` is. Best effort: a message is all this serves.
 std::optional<LegOwner> leg_owner(const std::string& md_name, const std::string& nbd) {
   try {
-    netraid::ops::Context ctx(netraid::settings::load());
+    netraid::mirror::Context ctx(netraid::mirror::settings::load());
     for (const auto& m : ctx.store.list()) {
       std::error_code ec;
       const auto md = fs::canonical(m.md_device, ec);
       if (ec || md.filename() != md_name) continue;
       LegOwner owner{m.tag, ""};
-      for (const auto& [host, leg] : netraid::ops::load_legs(ctx, m.tag))
+      for (const auto& [host, leg] : netraid::mirror::load_legs(ctx, m.tag))
         if (leg == nbd) owner.host = host;
       return owner;
     }

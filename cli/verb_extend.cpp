@@ -11,6 +11,7 @@ const char* kUsageText =
 
 int run_extend(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("extend", [&] {
     auto a = cli::parse_args("extend", args,
@@ -21,7 +22,7 @@ int run_extend(std::span<const std::string> args) {
     if (!hp)
       throw cli::ArgsError("extend: --target " + common::quoted(a.values["--target"]) +
                            " is not HOST or HOST:PORT (port 1-65535)");
-    ops::ExtendRequest req;
+    mirror::ExtendRequest req;
     req.tag = a.positional[0];
     req.target = hp->host;
     // An explicit :PORT is kept; otherwise extend picks a free one on the target.
@@ -41,8 +42,8 @@ int run_extend(std::span<const std::string> args) {
     if (auto e = config::validate_tag(req.tag); !e.empty()) throw cli::ArgsError("extend: " + e);
     if (!req.target_device.empty())
       if (auto e = config::validate_device_path(req.target_device); !e.empty()) throw cli::ArgsError("extend: " + e);
-    ops::Context ctx(settings::load());
-    ops::extend(ctx, req);
+    mirror::Context ctx(settings::load());
+    mirror::extend(ctx, req);
     return cli::kOk;
   });
 }

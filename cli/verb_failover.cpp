@@ -6,13 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "failover_ops.hpp"
-#include "failover_plan.hpp"
+#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/failover_plan.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/flags/flag_error.hpp"
 
 namespace {
 using namespace netraid;
+using namespace netraid::mirror;
 
 std::string one_tag(const cli::ParsedArgs& a, const char* verb) {
   if (a.positional.size() != 1)
@@ -29,7 +30,7 @@ int run_restore(std::span<const std::string> args) {
     return cli::kOk;
   return cli::run_verb("restore", args, [&] {
     auto a = cli::parse_args("restore", args, {}, {"--force", "--json"});
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     const auto tag = one_tag(a, "restore");
     const auto action = failover::restore(ctx, tag, a.has("--force"));
     const bool already = action == flags::ServiceAction::AlreadyInService;
@@ -57,11 +58,11 @@ int run_force(std::span<const std::string> args) {
     auto a = cli::parse_args("force", args, {}, {"--yes"});
     const auto tag = one_tag(a, "force");
     if (!a.has("--yes"))
-      throw ops::UsageError("WARNING: force brings " + tag +
+      throw mirror::UsageError("WARNING: force brings " + tag +
                             " in service HERE with this system's data and DISCARDS writes only other systems "
                             "hold; check " + tag + "_last_owner on every system, then run 'netraid force " + tag +
                             " --yes'");
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     const auto action = failover::restore(ctx, tag, true);
     std::printf("netraid: force: %s\n", std::string(flags::to_string(action)).c_str());
     return cli::kOk;
@@ -77,7 +78,7 @@ int run_remove(std::span<const std::string> args) {
     return cli::kOk;
   return cli::run_verb("remove", [&] {
     auto a = cli::parse_args("remove", args, {}, {"--filesystem-only"});
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     failover::remove(ctx, one_tag(a, "remove"), a.has("--filesystem-only"));
     return cli::kOk;
   });
@@ -91,7 +92,7 @@ int run_quickcheck(std::span<const std::string> args) {
     return cli::kOk;
   return cli::run_verb("quickcheck", [&] {
     auto a = cli::parse_args("quickcheck", args, {}, {"--no-filesystem"});
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     const auto problem = failover::quickcheck(ctx, one_tag(a, "quickcheck"), !a.has("--no-filesystem"));
     if (problem.empty()) return cli::kOk;
     std::fprintf(stderr, "netraid: quickcheck: %s\n", problem.c_str());
@@ -105,7 +106,7 @@ int run_flags_report(std::span<const std::string> args) {
     return cli::kOk;
   return cli::run_verb("flags-report", [&] {
     auto a = cli::parse_args("flags-report", args, {}, {});
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     std::printf("%s", failover::local_report(ctx, one_tag(a, "flags-report")).c_str());
     return cli::kOk;
   });
@@ -128,7 +129,7 @@ int run_flags_set(std::span<const std::string> args) {
       throw cli::ArgsError("flags-set: --sync-state " + common::quoted(a.values.at("--sync-state")) +
                            " is not in_sync, resyncing or out_of_sync");
     }
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     failover::set_target_flags(ctx, tag, a.values.at("--source"), state, a.value_or("--generation", ""));
     return cli::kOk;
   });

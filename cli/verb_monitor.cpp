@@ -13,12 +13,13 @@
 #include <optional>
 
 #include "cli_support.hpp"
-#include "mirror_lock.hpp"
-#include "reconnect_backoff.hpp"
-#include "resync_ops.hpp"
+#include "netraid/mirror/mirror_lock.hpp"
+#include "netraid/mirror/reconnect_backoff.hpp"
+#include "netraid/mirror/resync_ops.hpp"
 
 namespace {
 using namespace netraid;
+using namespace netraid::mirror;
 
 std::string now_text() {
   std::time_t t = std::time(nullptr);
@@ -54,7 +55,7 @@ int run_monitor(std::span<const std::string> args) {
   return cli::run_verb("monitor", [&] {
     auto a = cli::parse_args("monitor", args, {"--interval"}, {"--once"});
     const int interval = static_cast<int>(a.has("--interval") ? cli::parse_number("--interval", a.values["--interval"], 1, 3600) : 10);
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     ctx.say = [](const std::string& line) {
       std::printf("%s netraid-monitor: %s\n", now_text().c_str(), line.c_str());
       std::fflush(stdout);
@@ -71,8 +72,8 @@ int run_monitor(std::span<const std::string> args) {
     for (;;) {
       std::vector<std::string> watched;
       for (const auto& listed : ctx.store.list()) {
-        if (!ops::mirror_active(listed, ctx.settings.node_name)) continue;
-        watched.push_back(ops::md_name(listed.md_device));
+        if (!mirror::mirror_active(listed, ctx.settings.node_name)) continue;
+        watched.push_back(mirror::md_name(listed.md_device));
         // A command changing the mirror (extend, delete...) is not waited
         // for: this pass skips it and the next one sees what it left.
         std::optional<lock::MirrorLock> held;
@@ -89,15 +90,15 @@ int run_monitor(std::span<const std::string> args) {
           ctx.say(listed.tag + ": " + e.what());
           continue;
         }
-        if (!ops::mirror_active(m, ctx.settings.node_name)) continue;
-        ops::PassOptions options;
+        if (!mirror::mirror_active(m, ctx.settings.node_name)) continue;
+        mirror::PassOptions options;
         options.may_connect = [&](const std::string& host) { return schedule.may_try(m.tag + "/" + host, now()); };
         options.connect_outcome = [&](const std::string& host, bool ok) {
           const unsigned wait = schedule.record(m.tag + "/" + host, ok, now());
           if (!ok) ctx.say(m.tag + ": " + host + ": next reconnect attempt in " + std::to_string(wait) + " s");
         };
         try {
-          ops::resync_pass(ctx, m, options);
+          mirror::resync_pass(ctx, m, options);
         } catch (const std::exception& e) {
           ctx.say(m.tag + ": " + e.what());
         }

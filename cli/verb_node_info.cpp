@@ -2,7 +2,7 @@
 // Verbs the source runs on a target through remote exec.
 #include <nlohmann/json.hpp>
 
-#include "config_store.hpp"
+#include "netraid/mirror/config_store.hpp"
 #include "cli_support.hpp"
 
 namespace {
@@ -22,11 +22,12 @@ const char* kForgetUsage =
 
 int run_node_info(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kNodeInfoUsage)) return cli::kOk;
   return cli::run_verb("node-info", args, [&] {
     auto a = cli::parse_args("node-info", args, {}, {"--json"});
     auto s = settings::load();
-    const auto address = ops::first_global_ipv4();
+    const auto address = mirror::first_global_ipv4();
     if (a.has("--json")) {
       // The mirrors this system knows, so that a source extending a mirror to
       // it avoids their ports and disks (N+1: one backup of several sources).
@@ -47,6 +48,7 @@ int run_node_info(std::span<const std::string> args) {
 
 int run_config_import(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kImportUsage)) return cli::kOk;
   return cli::run_verb("config-import", [&] {
     auto a = cli::parse_args("config-import", args, {}, {});
@@ -63,6 +65,7 @@ int run_config_import(std::span<const std::string> args) {
 
 int run_config_forget(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kForgetUsage)) return cli::kOk;
   return cli::run_verb("config-forget", [&] {
     auto a = cli::parse_args("config-forget", args, {}, {});

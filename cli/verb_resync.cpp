@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Operator verbs over a mirror's targets: resync, fullresync, pause, resume, set.
 #include "cli_support.hpp"
-#include "config_store.hpp"
+#include "netraid/mirror/config_store.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
-#include "resync_ops.hpp"
-#include "speed_limits.hpp"
+#include "netraid/mirror/resync_ops.hpp"
+#include "netraid/mirror/speed_limits.hpp"
 
 namespace {
 using namespace netraid;
+using namespace netraid::mirror;
 
 std::optional<std::string> optional_host(const cli::ParsedArgs& a, const char* verb) {
   if (a.positional.empty() || a.positional.size() > 2)
@@ -26,9 +27,9 @@ int run_resync(std::span<const std::string> args) {
   return cli::run_verb("resync", [&] {
     auto a = cli::parse_args("resync", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("resync: give exactly one TAG");
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    const int mirroring = ops::resync_pass(ctx, m);
+    const int mirroring = mirror::resync_pass(ctx, m);
     const int targets = static_cast<int>(m.systems.size()) - 1;
     std::printf("%s: %d of %d target(s) mirroring\n", m.tag.c_str(), mirroring, targets);
     return mirroring == targets ? cli::kOk : cli::kFailed;
@@ -42,13 +43,13 @@ int run_fullresync(std::span<const std::string> args) {
   return cli::run_verb("fullresync", [&] {
     auto a = cli::parse_args("fullresync", args, {}, {});
     auto host = optional_host(a, "fullresync");
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
     if (host && (!m.find(*host) || *host == ctx.settings.node_name))
-      throw ops::UsageError(common::quoted(*host) + " is not a target of mirror " + m.tag);
-    ops::PassOptions options;
+      throw mirror::UsageError(common::quoted(*host) + " is not a target of mirror " + m.tag);
+    mirror::PassOptions options;
     options.full_resync_host = host ? *host : std::string("*");
-    ops::resync_pass(ctx, m, options);
+    mirror::resync_pass(ctx, m, options);
     return cli::kOk;
   });
 }
@@ -61,8 +62,8 @@ int run_pause(std::span<const std::string> args) {
   return cli::run_verb("pause", [&] {
     auto a = cli::parse_args("pause", args, {}, {});
     auto host = optional_host(a, "pause");
-    ops::Context ctx(settings::load());
-    ops::pause(ctx, a.positional[0], host);
+    mirror::Context ctx(settings::load());
+    mirror::pause(ctx, a.positional[0], host);
     return cli::kOk;
   });
 }
@@ -74,8 +75,8 @@ int run_resume(std::span<const std::string> args) {
   return cli::run_verb("resume", [&] {
     auto a = cli::parse_args("resume", args, {}, {});
     auto host = optional_host(a, "resume");
-    ops::Context ctx(settings::load());
-    ops::resume(ctx, a.positional[0], host);
+    mirror::Context ctx(settings::load());
+    mirror::resume(ctx, a.positional[0], host);
     return cli::kOk;
   });
 }
@@ -91,26 +92,26 @@ int run_set(std::span<const std::string> args) {
     if (!a.has("--speed-limit") && !a.has("--speed-limit-min"))
       throw cli::ArgsError("set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s");
     // Every value is checked before the first write: a refusal changes nothing.
-    cli::SpeedRequest request;
+    mirror::SpeedRequest request;
     for (const auto& [option, value] : {std::pair{"--speed-limit", &request.max_kbs},
                                         std::pair{"--speed-limit-min", &request.min_kbs}})
       if (a.has(option)) *value = cli::parse_number(option, a.values[option], 0, 100'000'000);
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!ops::mirror_active(m, ctx.settings.node_name)) throw ops::OpError("mirror " + m.tag + " is not in service on this system");
-    mdadm::MdSysfs md(ops::md_name(m.md_device));
+    if (!mirror::mirror_active(m, ctx.settings.node_name)) throw mirror::OpError("mirror " + m.tag + " is not in service on this system");
+    mdadm::MdSysfs md(mirror::md_name(m.md_device));
     const auto speed = [](const std::string& where, const std::string& text) {
-      if (auto kbs = cli::parse_md_speed(text)) return *kbs;
-      throw ops::OpError(where + " reads " + common::quoted(text.substr(0, 40)) + ", not a speed in KB/s: check the kernel's md");
+      if (auto kbs = mirror::parse_md_speed(text)) return *kbs;
+      throw mirror::OpError(where + " reads " + common::quoted(text.substr(0, 40)) + ", not a speed in KB/s: check the kernel's md");
     };
     const auto md_speed = [&](const char* attribute) { return speed(attribute, md.read(attribute)); };
     const auto system_speed = [&](const char* name) {
       const auto path = std::string("/proc/sys/dev/raid/") + name;
       return speed(path, config::read_file(path).value_or(""));
     };
-    const cli::SpeedLimits current{md_speed("sync_speed_min"), md_speed("sync_speed_max")};
-    const cli::SpeedLimits system{system_speed("speed_limit_min"), system_speed("speed_limit_max")};
-    if (auto problem = cli::speed_limits_problem(request, current, system); !problem.empty())
+    const mirror::SpeedLimits current{md_speed("sync_speed_min"), md_speed("sync_speed_max")};
+    const mirror::SpeedLimits system{system_speed("speed_limit_min"), system_speed("speed_limit_max")};
+    if (auto problem = mirror::speed_limits_problem(request, current, system); !problem.empty())
       throw cli::ArgsError("set: " + m.tag + ": " + problem);
     for (const auto& [attribute, value] : {std::pair{"sync_speed_max", request.max_kbs},
                                            std::pair{"sync_speed_min", request.min_kbs}}) {

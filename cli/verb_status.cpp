@@ -2,9 +2,9 @@
 #include <filesystem>
 
 #include "cli_support.hpp"
-#include "config_store.hpp"
-#include "failover_ops.hpp"
-#include "mirror_status.hpp"
+#include "netraid/mirror/config_store.hpp"
+#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/mirror_status.hpp"
 #include "netraid/flags/flag_store.hpp"
 #include "netraid/flags/lkroot.hpp"
 #include "netraid/mdadm/mdstat.hpp"
@@ -20,15 +20,16 @@ const char* kUsageText =
 
 namespace fs = std::filesystem;
 
-netraid::status::NodeObservations observe(const netraid::ops::Context& ctx, const netraid::config::MirrorConfig& m) {
+netraid::mirror::status::NodeObservations observe(const netraid::mirror::Context& ctx, const netraid::mirror::config::MirrorConfig& m) {
   using namespace netraid;
+  using namespace netraid::mirror;
   status::NodeObservations seen;
   seen.this_node = ctx.settings.node_name;
   std::error_code ec;
   // md_device may be a symlink (/dev/md/NAME); the kernel name is its target's.
   const auto real = fs::canonical(m.md_device, ec);
-  seen.array_name = ec ? ops::md_name(m.md_device) : real.filename().string();
-  if (ops::md_active("/dev/" + seen.array_name) && ops::mirror_active(m, ctx.settings.node_name)) {
+  seen.array_name = ec ? mirror::md_name(m.md_device) : real.filename().string();
+  if (mirror::md_active("/dev/" + seen.array_name) && mirror::mirror_active(m, ctx.settings.node_name)) {
     mdadm::MdSysfs md(seen.array_name);
     for (const auto& member : md.members()) {
       try {
@@ -37,8 +38,8 @@ netraid::status::NodeObservations observe(const netraid::ops::Context& ctx, cons
       }
     }
   }
-  for (const auto& [host, nbd] : ops::load_legs(ctx, m.tag)) seen.attached_nbd[host] = nbd;
-  for (const auto& host : ops::load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
+  for (const auto& [host, nbd] : mirror::load_legs(ctx, m.tag)) seen.attached_nbd[host] = nbd;
+  for (const auto& host : mirror::load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
   seen.serving_as_target = ctx.run_self({"serve", "--status", m.tag}).exit_code == 0;
   try {
     flags::FlagStore flags(flags::flag_dir_from_system());
@@ -52,11 +53,12 @@ netraid::status::NodeObservations observe(const netraid::ops::Context& ctx, cons
 
 int run_status(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("status", args, [&] {
     auto a = cli::parse_args("status", args, {}, {"--json"});
     if (a.positional.size() > 1) throw cli::ArgsError("status: give at most one TAG");
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     // stdout is the report (JSON for machines): progress lines go to stderr.
     ctx.say = [](const std::string& line) { std::fprintf(stderr, "netraid: %s\n", line.c_str()); };
     std::vector<config::MirrorConfig> mirrors;

@@ -9,12 +9,13 @@ const char* kUsageText =
 
 int run_unextend(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("unextend", [&] {
     auto a = cli::parse_args("unextend", args, {}, {});
     if (a.positional.size() != 2) throw cli::ArgsError("unextend: give TAG and HOST: netraid unextend TAG HOST");
-    ops::Context ctx(settings::load());
-    ops::unextend(ctx, a.positional[0], a.positional[1]);
+    mirror::Context ctx(settings::load());
+    mirror::unextend(ctx, a.positional[0], a.positional[1]);
     return cli::kOk;
   });
 }
@@ -26,12 +27,13 @@ const char* kDeleteUsage =
 
 int run_delete(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kDeleteUsage)) return cli::kOk;
   return cli::run_verb("delete", [&] {
     auto a = cli::parse_args("delete", args, {}, {"--force"});
     if (a.positional.size() != 1) throw cli::ArgsError("delete: give exactly one TAG: netraid delete TAG");
-    ops::Context ctx(settings::load());
-    ops::remove_mirror(ctx, a.positional[0], a.has("--force"));
+    mirror::Context ctx(settings::load());
+    mirror::remove_mirror(ctx, a.positional[0], a.has("--force"));
     return cli::kOk;
   });
 }

@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "cli_support.hpp"
-#include "failover_ops.hpp"
-#include "progress.hpp"
+#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/progress.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 
 namespace {
@@ -37,16 +37,17 @@ Sample sample(const netraid::mdadm::MdSysfs& md) {
 
 int run_wait(std::span<const std::string> args) {
   using namespace netraid;
+  using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("wait", [&]() -> int {
     auto a = cli::parse_args("wait", args, {"--timeout"}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("wait: give exactly one TAG: netraid wait TAG");
     const auto timeout = a.has("--timeout") ? cli::parse_number("--timeout", a.values["--timeout"], 1, 86400 * 30) : 0;
-    ops::Context ctx(settings::load());
+    mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!ops::mirror_active(m, ctx.settings.node_name))
-      throw ops::OpError("mirror " + m.tag + " is not in service on this system: wait on its source");
-    mdadm::MdSysfs md(ops::md_name(m.md_device));
+    if (!mirror::mirror_active(m, ctx.settings.node_name))
+      throw mirror::OpError("mirror " + m.tag + " is not in service on this system: wait on its source");
+    mdadm::MdSysfs md(mirror::md_name(m.md_device));
     const bool tty = isatty(STDOUT_FILENO);
     const auto start = std::chrono::steady_clock::now();
     progress::RateEstimator rate;
@@ -58,11 +59,11 @@ int run_wait(std::span<const std::string> args) {
       try {
         s = sample(md);
       } catch (const std::exception&) {
-        if (ops::mirror_active(m, ctx.settings.node_name)) throw;
+        if (mirror::mirror_active(m, ctx.settings.node_name)) throw;
       }
-      if (!ops::mirror_active(m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
+      if (!mirror::mirror_active(m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
         end_line();
-        throw ops::OpError("mirror " + m.tag + " was deleted or stopped while waiting: see 'netraid status " + m.tag + "'");
+        throw mirror::OpError("mirror " + m.tag + " was deleted or stopped while waiting: see 'netraid status " + m.tag + "'");
       }
       const bool syncing = s.action != "idle" && s.action != "frozen";
       if (!syncing && s.degraded == 0) {

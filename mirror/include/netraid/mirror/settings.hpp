@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// This node's own settings: its name, where mirror configs live, how to run
+// netraid on another system. From /etc/netraid/netraid.json (optional) with
+// environment overrides, so the lab can give every node its own.
+#pragma once
+#include <string>
+
+#include "netraid/mirror/remote_exec.hpp"
+
+namespace netraid::mirror::settings {
+
+struct Settings {
+  std::string conf_dir = "/etc/netraid";  // NETRAID_CONF_DIR
+  std::string run_dir = "/run/netraid";   // NETRAID_RUN_DIR: runtime state (attachments)
+  std::string node_name;                  // "node_name", else the hostname
+  remote::Transport transport = remote::ssh_transport();  // "remote_exec"
+  std::string remote_netraid = "netraid"; // "remote_netraid": the program on other systems
+};
+
+// Pure: settings from the JSON text of netraid.json ("" = none) and the
+// environment values given. Throws std::invalid_argument with one line.
+Settings parse(const std::string& json_text, const std::string& hostname, const std::string& env_conf_dir,
+               const std::string& env_run_dir);
+
+// Effects: reads the environment, the hostname and netraid.json.
+Settings load();
+
+}  // namespace netraid::mirror::settings

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "netraid/mirror/resync_ops.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "netraid/mirror/failover_ops.hpp"  // issue 7: failover flags hooks
+#include "netraid/mirror/leg_attach.hpp"
+#include "netraid/mirror/leg_plan.hpp"
+#include "netraid/mirror/local_device.hpp"
+#include "netraid/common/quote.hpp"
+#include "netraid/mdadm/member_device.hpp"
+#include "netraid/mdadm/sysfs_attributes.hpp"
+
+namespace netraid::mirror {
+
+namespace fs = std::filesystem;
+using legs::LegAction;
+
+namespace {
+
+std::string leaf(const std::string& dev) { return fs::path(dev).filename().string(); }
+
+bool nbd_attached(const std::string& dev) {
+  std::ifstream size("/sys/block/" + leaf(dev) + "/size");
+  std::uint64_t sectors = 0;
+  return (size >> sectors) && sectors > 0;
+}
+
+std::optional<mdadm::Uuid> array_uuid(const std::string& device) {
+  try {
+    return mdadm::read_member_metadata(device).superblock.set_uuid;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string first_line(const std::string& text) {
+  auto start = text.find_first_not_of("\n ");
+  if (start == std::string::npos) return {};
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+struct LegRuntime {
+  std::string nbd;  // "/dev/nbdN" or ""
+  bool re_add_refused = false;
+};
+
+legs::LegObservation observe(const config::MirrorConfig& m, const LegRuntime& leg, bool paused, bool full,
+                             const std::optional<mdadm::Uuid>& ours) {
+  legs::LegObservation seen;
+  seen.paused = paused;
+  seen.full_resync_requested = full;
+  seen.re_add_refused = leg.re_add_refused;
+  if (leg.nbd.empty()) return seen;
+  seen.attached = nbd_attached(leg.nbd);
+  mdadm::MdSysfs md(md_name(m.md_device));
+  const auto member = "dev-" + leaf(leg.nbd);
+  if (fs::exists(md.path(member))) {
+    seen.in_array = true;
+    try {
+      seen.faulty = md.read(member + "/state").find("faulty") != std::string::npos;
+    } catch (const std::exception&) {
+      seen.faulty = true;
+    }
+  }
+  if (seen.attached && !seen.in_array) {
+    auto theirs = array_uuid(leg.nbd);
+    seen.superblock_ours = ours && theirs && *ours == *theirs;
+  }
+  return seen;
+}
+
+}  // namespace
+
+int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& options) {
+  if (!mirror_active(m, ctx.settings.node_name))
+    throw OpError("mirror " + m.tag + " is not in service on this system (" + m.md_device +
+                  " is not active): run this on its source");
+  const config::System* self = m.find(ctx.settings.node_name);
+  if (!self) throw OpError("this system (" + ctx.settings.node_name + ") is not part of mirror " + m.tag);
+  const auto ours = array_uuid(self->device);
+  const auto paused = load_paused(ctx, m.tag);
+  auto attached = load_legs(ctx, m.tag);
+  const std::uint64_t needed = device::inspect(self->device).size_bytes;
+  int mirroring = 0;
+  // Record what is true before acting: a target found in sync is told so (and
+  // given the generation) before a pause or a failure takes it out, or its
+  // later return would look like a half-synced copy and cost a full resync.
+  failover::record_target_states(ctx, m);
+
+  for (const auto& t : m.systems) {
+    if (t.host == self->host) continue;
+    LegRuntime leg{attached.count(t.host) ? attached[t.host] : "", false};
+    const bool is_paused = std::find(paused.begin(), paused.end(), t.host) != paused.end();
+    bool full = options.full_resync_host && (*options.full_resync_host == "*" || *options.full_resync_host == t.host);
+    for (int step = 0; step < 8; ++step) {
+      const auto seen = observe(m, leg, is_paused, full, ours);
+      const auto plan = legs::plan_leg(seen);
+      if (plan.action == LegAction::kNothing) {
+        if (seen.in_array && !seen.faulty) ++mirroring;
+        break;
+      }
+      if (plan.action == LegAction::kConnect && options.may_connect && !options.may_connect(t.host)) break;
+      auto connected = [&](bool ok) {
+        if (options.connect_outcome) options.connect_outcome(t.host, ok);
+      };
+      ctx.say(m.tag + ": " + t.host + ": " + legs::to_string(plan.action) + ": " + plan.reason);
+      const auto md = m.md_device;
+      if (plan.action == LegAction::kRemoveFaulty || plan.action == LegAction::kPauseOut) {
+        fail_and_remove(ctx, md, leg.nbd);
+        ctx.run_self({"detach", leg.nbd});
+        if (plan.action == LegAction::kPauseOut) break;
+        if (seen.full_resync_requested) full = true;
+      } else if (plan.action == LegAction::kConnect) {
+        std::vector<std::string> serve{"serve", m.tag, "--device", t.device, "--listen", t.address,
+                                       "--port", std::to_string(t.port), "--allow", self->address, "--direct",
+                                       // after a failover the target still serves the previous source
+                                       "--takeover"};
+        if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
+        auto served = ctx.run_remote(t.host, serve);
+        if (served.exit_code != 0) {
+          connected(false);
+          if (failover::split_brain_on_refusal(ctx, m, t.host)) break;
+          ctx.say(m.tag + ": " + t.host + ": unreachable or not serving (" +
+                  first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
+          break;
+        }
+        auto r = ctx.run_self(attach_args(m, t, leg.nbd, needed));
+        // The old index may be taken meanwhile: let the kernel pick one.
+        if (r.exit_code != 0 && !leg.nbd.empty()) r = ctx.run_self(attach_args(m, t, "", needed));
+        const std::string dev = nbd_device_in(r.out);
+        if (r.exit_code != 0 || dev.empty()) {
+          connected(false);
+          ctx.say(m.tag + ": " + t.host + ": cannot attach (" + first_line(r.err) + "): stays Out of Sync");
+          break;
+        }
+        connected(true);
+        leg.nbd = dev;
+        start_link_watch(ctx, m, t.host, dev);
+        attached[t.host] = dev;
+        save_legs(ctx, m.tag, attached);
+      } else if (plan.action == LegAction::kReAddPartial) {
+        // issue 7: decide from the generations and merge the target's own
+        // dirty chunks (a returning old source) before md re-adds it.
+        const auto pre = failover::before_re_add(ctx, m, t.host, leg.nbd);
+        if (pre == failover::ReAdd::Skip) break;
+        if (pre == failover::ReAdd::Full) {
+          full = true;
+          continue;
+        }
+        auto r = ctx.mdadm(mdadm::re_add_argv(md, leg.nbd));
+        if (r.exit_code != 0) {
+          ctx.say(m.tag + ": " + t.host + ": md refused the re-add (" + first_line(r.err) + ")");
+          leg.re_add_refused = true;
+          continue;
+        }
+        mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
+      } else if (plan.action == LegAction::kAddFull) {
+        failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
+        ctx.mdadm(mdadm::zero_superblock_argv(leg.nbd));
+        ctx.mdadm_checked(mdadm::add_argv(md, leg.nbd));
+        mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
+        full = false;
+      }
+    }
+  }
+  failover::record_target_states(ctx, m);  // issue 7: record/tell each target's sync state
+  return mirroring;
+}
+
+void pause(Context& ctx, const std::string& tag, const std::optional<std::string>& host) {
+  auto m = ctx.store.load(tag);
+  auto paused = load_paused(ctx, tag);
+  for (const auto& t : m.systems) {
+    if (t.host == ctx.settings.node_name || (host && *host != t.host)) continue;
+    if (std::find(paused.begin(), paused.end(), t.host) == paused.end()) paused.push_back(t.host);
+  }
+  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
+  save_paused(ctx, tag, paused);
+  resync_pass(ctx, m);
+  ctx.say(tag + ": replication paused" + (host ? " to " + *host : "") +
+          "; writes are tracked in the bitmap, 'netraid resume " + tag + "' resyncs them");
+}
+
+void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host) {
+  auto m = ctx.store.load(tag);
+  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
+  auto paused = load_paused(ctx, tag);
+  paused.erase(std::remove_if(paused.begin(), paused.end(), [&](const std::string& h) { return !host || *host == h; }),
+               paused.end());
+  save_paused(ctx, tag, paused);
+  resync_pass(ctx, m);
+}
+
+}  // namespace netraid::mirror
