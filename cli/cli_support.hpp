@@ -10,7 +10,7 @@
 #include <string>
 
 #include "args.hpp"
-#include "netraid/mirror/mirror_ops.hpp"
+#include "netraid/mirror/lifecycle.hpp"
 #include "verb.hpp"
 
 namespace netraid::cli {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "netraid/mirror/mirror_ops.hpp"
+#include "netraid/mirror/context.hpp"
 #include "netraid/common/block_device.hpp"
 #include "netraid/nbd/cli_args.hpp"
 #include "netraid/nbd/client.hpp"

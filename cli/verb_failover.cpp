@@ -6,7 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
-#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/service.hpp"
 #include "netraid/mirror/failover_plan.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/flags/flag_error.hpp"

@@ -72,7 +72,7 @@ int run_monitor(std::span<const std::string> args) {
     for (;;) {
       std::vector<std::string> watched;
       for (const auto& listed : ctx.store.list()) {
-        if (!mirror::mirror_active(listed, ctx.settings.node_name)) continue;
+        if (!mirror::mirror_active(ctx, listed, ctx.settings.node_name)) continue;
         watched.push_back(mirror::md_name(listed.md_device));
         // A command changing the mirror (extend, delete...) is not waited
         // for: this pass skips it and the next one sees what it left.
@@ -90,7 +90,7 @@ int run_monitor(std::span<const std::string> args) {
           ctx.say(listed.tag + ": " + e.what());
           continue;
         }
-        if (!mirror::mirror_active(m, ctx.settings.node_name)) continue;
+        if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) continue;
         mirror::PassOptions options;
         options.may_connect = [&](const std::string& host) { return schedule.may_try(m.tag + "/" + host, now()); };
         options.connect_outcome = [&](const std::string& host, bool ok) {

@@ -98,7 +98,7 @@ int run_set(std::span<const std::string> args) {
       if (a.has(option)) *value = cli::parse_number(option, a.values[option], 0, 100'000'000);
     mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!mirror::mirror_active(m, ctx.settings.node_name)) throw mirror::OpError("mirror " + m.tag + " is not in service on this system");
+    if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) throw mirror::OpError("mirror " + m.tag + " is not in service on this system");
     mdadm::MdSysfs md(mirror::md_name(m.md_device));
     const auto speed = [](const std::string& where, const std::string& text) {
       if (auto kbs = mirror::parse_md_speed(text)) return *kbs;

@@ -3,7 +3,8 @@
 
 #include "cli_support.hpp"
 #include "netraid/mirror/config_store.hpp"
-#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/service.hpp"
 #include "netraid/mirror/mirror_status.hpp"
 #include "netraid/flags/flag_store.hpp"
 #include "netraid/flags/lkroot.hpp"
@@ -29,7 +30,7 @@ netraid::mirror::status::NodeObservations observe(const netraid::mirror::Context
   // md_device may be a symlink (/dev/md/NAME); the kernel name is its target's.
   const auto real = fs::canonical(m.md_device, ec);
   seen.array_name = ec ? mirror::md_name(m.md_device) : real.filename().string();
-  if (mirror::md_active("/dev/" + seen.array_name) && mirror::mirror_active(m, ctx.settings.node_name)) {
+  if (mirror::md_active(ctx, "/dev/" + seen.array_name) && mirror::mirror_active(ctx, m, ctx.settings.node_name)) {
     mdadm::MdSysfs md(seen.array_name);
     for (const auto& member : md.members()) {
       try {
@@ -40,7 +41,7 @@ netraid::mirror::status::NodeObservations observe(const netraid::mirror::Context
   }
   for (const auto& [host, nbd] : mirror::load_legs(ctx, m.tag)) seen.attached_nbd[host] = nbd;
   for (const auto& host : mirror::load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
-  seen.serving_as_target = ctx.run_self({"serve", "--status", m.tag}).exit_code == 0;
+  seen.serving_as_target = ctx.system->run_self({"serve", "--status", m.tag}).exit_code == 0;
   try {
     flags::FlagStore flags(flags::flag_dir_from_system());
     auto owner = flags.last_owner(m.tag);

@@ -5,7 +5,8 @@
 #include <thread>
 
 #include "cli_support.hpp"
-#include "netraid/mirror/failover_ops.hpp"
+#include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/service.hpp"
 #include "netraid/mirror/progress.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 
@@ -45,7 +46,7 @@ int run_wait(std::span<const std::string> args) {
     const auto timeout = a.has("--timeout") ? cli::parse_number("--timeout", a.values["--timeout"], 1, 86400 * 30) : 0;
     mirror::Context ctx(settings::load());
     auto m = ctx.store.load(a.positional[0]);
-    if (!mirror::mirror_active(m, ctx.settings.node_name))
+    if (!mirror::mirror_active(ctx, m, ctx.settings.node_name))
       throw mirror::OpError("mirror " + m.tag + " is not in service on this system: wait on its source");
     mdadm::MdSysfs md(mirror::md_name(m.md_device));
     const bool tty = isatty(STDOUT_FILENO);
@@ -59,9 +60,9 @@ int run_wait(std::span<const std::string> args) {
       try {
         s = sample(md);
       } catch (const std::exception&) {
-        if (mirror::mirror_active(m, ctx.settings.node_name)) throw;
+        if (mirror::mirror_active(ctx, m, ctx.settings.node_name)) throw;
       }
-      if (!mirror::mirror_active(m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
+      if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
         end_line();
         throw mirror::OpError("mirror " + m.tag + " was deleted or stopped while waiting: see 'netraid status " + m.tag + "'");
       }

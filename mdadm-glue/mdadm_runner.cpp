@@ -6,23 +6,14 @@
 #include <future>
 #include <string_view>
 
+#include "netraid/common/first_line.hpp"
+
 namespace netraid::mdadm {
 
 namespace bp = boost::process;
+using common::first_line;
 
 namespace {
-
-std::string first_line(std::string_view text) {
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (!line.empty()) return std::string(line);
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return {};
-}
 
 boost::filesystem::path locate(const std::string& program) {
   if (program.find('/') != std::string::npos) return program;

@@ -1,56 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/mirror/leg_attach.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <regex>
+#include <filesystem>
 
 namespace netraid::mirror {
 
-std::vector<std::string> attach_args(const config::MirrorConfig& m, const config::System& t,
-                                     const std::string& device, std::uint64_t min_bytes) {
-  std::vector<std::string> args{"attach", t.address + ":" + std::to_string(t.port), m.tag};
-  if (!device.empty()) args.insert(args.end(), {"--device", device});
-  if (min_bytes > 0) args.insert(args.end(), {"--size", std::to_string(min_bytes)});
-  if (m.grace_seconds > 0) args.insert(args.end(), {"--dead-conn-timeout", std::to_string(m.grace_seconds)});
-  return args;
-}
-
-std::string nbd_device_in(const std::string& text) {
-  static const std::regex nbd(R"((/dev/nbd[0-9]+))");
-  std::string found;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), nbd); it != std::sregex_iterator(); ++it)
-    found = (*it)[1];
-  return found;
+NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const std::string& device,
+                 std::uint64_t min_bytes) {
+  NbdLink link;
+  link.address = t.address;
+  link.port = t.port;
+  link.export_name = m.tag;
+  link.device = device;
+  link.min_bytes = min_bytes;
+  link.grace_seconds = m.grace_seconds;
+  return link;
 }
 
 void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const std::string& host,
                       const std::string& nbd) {
   if (m.grace_seconds == 0) return;
-  const std::string log = "/var/log/netraid/" + m.tag + "-" + host + ".watch.log";
-  ::mkdir("/var/log/netraid", 0755);
-  // Double fork: the watcher outlives this command and is nobody's zombie.
-  pid_t child = ::fork();
-  if (child < 0) throw OpError("cannot start the link watcher for " + nbd + ": fork failed");
-  if (child == 0) {
-    if (::fork() != 0) ::_exit(0);
-    ::setsid();
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (out < 0) out = ::open("/dev/null", O_WRONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::execl(ctx.self_exe.c_str(), ctx.self_exe.c_str(), "nbd-watch", nbd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
+  ctx.system->start_detached_self({"nbd-watch", nbd}, "/var/log/netraid/" + m.tag + "-" + host + ".watch.log");
   ctx.say("watching the link of " + nbd + " (" + host + "): I/O waits up to " + std::to_string(m.grace_seconds) +
           " s for a reconnect before md fails the leg");
+}
+
+void set_write_mostly(const Context& ctx, const std::string& md_device, const std::string& leg, bool on) {
+  ctx.system->md_write(md_name(md_device), "dev-" + std::filesystem::path(leg).filename().string() + "/state",
+                       on ? "writemostly" : "-writemostly");
+}
+
+void detach_leg(const Context& ctx, const std::string& nbd) {
+  try {
+    ctx.system->detach(nbd);
+  } catch (const std::exception& e) {
+    ctx.say("warning: " + nbd + " was not detached: " + e.what() + " (run 'netraid detach " + nbd + "')");
+  }
 }
 
 }  // namespace netraid::mirror

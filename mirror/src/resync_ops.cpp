@@ -3,43 +3,31 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
-#include "netraid/mirror/failover_ops.hpp"  // issue 7: failover flags hooks
+#include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/leg_plan.hpp"
 #include "netraid/mirror/local_device.hpp"
+#include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"
-#include "netraid/mdadm/sysfs_attributes.hpp"
 
 namespace netraid::mirror {
 
 namespace fs = std::filesystem;
+using common::first_line;
 using legs::LegAction;
 
 namespace {
 
 std::string leaf(const std::string& dev) { return fs::path(dev).filename().string(); }
 
-bool nbd_attached(const std::string& dev) {
-  std::ifstream size("/sys/block/" + leaf(dev) + "/size");
-  std::uint64_t sectors = 0;
-  return (size >> sectors) && sectors > 0;
-}
-
-std::optional<mdadm::Uuid> array_uuid(const std::string& device) {
+std::optional<mdadm::Uuid> array_uuid(const Context& ctx, const std::string& device) {
   try {
-    return mdadm::read_member_metadata(device).superblock.set_uuid;
+    return ctx.system->read_member(device).superblock.set_uuid;
   } catch (const std::exception&) {
     return std::nullopt;
   }
-}
-
-std::string first_line(const std::string& text) {
-  auto start = text.find_first_not_of("\n ");
-  if (start == std::string::npos) return {};
-  return text.substr(start, text.find('\n', start) - start);
 }
 
 struct LegRuntime {
@@ -47,26 +35,20 @@ struct LegRuntime {
   bool re_add_refused = false;
 };
 
-legs::LegObservation observe(const config::MirrorConfig& m, const LegRuntime& leg, bool paused, bool full,
+legs::LegObservation observe(const Context& ctx, const config::MirrorConfig& m, const LegRuntime& leg, bool paused, bool full,
                              const std::optional<mdadm::Uuid>& ours) {
   legs::LegObservation seen;
   seen.paused = paused;
   seen.full_resync_requested = full;
   seen.re_add_refused = leg.re_add_refused;
   if (leg.nbd.empty()) return seen;
-  seen.attached = nbd_attached(leg.nbd);
-  mdadm::MdSysfs md(md_name(m.md_device));
-  const auto member = "dev-" + leaf(leg.nbd);
-  if (fs::exists(md.path(member))) {
+  seen.attached = ctx.system->nbd_connected(leg.nbd);
+  if (const auto state = ctx.system->md_read(md_name(m.md_device), "dev-" + leaf(leg.nbd) + "/state")) {
     seen.in_array = true;
-    try {
-      seen.faulty = md.read(member + "/state").find("faulty") != std::string::npos;
-    } catch (const std::exception&) {
-      seen.faulty = true;
-    }
+    seen.faulty = state->find("faulty") != std::string::npos;
   }
   if (seen.attached && !seen.in_array) {
-    auto theirs = array_uuid(leg.nbd);
+    auto theirs = array_uuid(ctx, leg.nbd);
     seen.superblock_ours = ours && theirs && *ours == *theirs;
   }
   return seen;
@@ -75,15 +57,15 @@ legs::LegObservation observe(const config::MirrorConfig& m, const LegRuntime& le
 }  // namespace
 
 int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& options) {
-  if (!mirror_active(m, ctx.settings.node_name))
+  if (!mirror_active(ctx, m, ctx.settings.node_name))
     throw OpError("mirror " + m.tag + " is not in service on this system (" + m.md_device +
                   " is not active): run this on its source");
   const config::System* self = m.find(ctx.settings.node_name);
   if (!self) throw OpError("this system (" + ctx.settings.node_name + ") is not part of mirror " + m.tag);
-  const auto ours = array_uuid(self->device);
+  const auto ours = array_uuid(ctx, self->device);
   const auto paused = load_paused(ctx, m.tag);
   auto attached = load_legs(ctx, m.tag);
-  const std::uint64_t needed = device::inspect(self->device).size_bytes;
+  const std::uint64_t needed = ctx.system->device_use(self->device).size_bytes;
   int mirroring = 0;
   // Record what is true before acting: a target found in sync is told so (and
   // given the generation) before a pause or a failure takes it out, or its
@@ -96,7 +78,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
     const bool is_paused = std::find(paused.begin(), paused.end(), t.host) != paused.end();
     bool full = options.full_resync_host && (*options.full_resync_host == "*" || *options.full_resync_host == t.host);
     for (int step = 0; step < 8; ++step) {
-      const auto seen = observe(m, leg, is_paused, full, ours);
+      const auto seen = observe(ctx, m, leg, is_paused, full, ours);
       const auto plan = legs::plan_leg(seen);
       if (plan.action == LegAction::kNothing) {
         if (seen.in_array && !seen.faulty) ++mirroring;
@@ -110,7 +92,7 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
       const auto md = m.md_device;
       if (plan.action == LegAction::kRemoveFaulty || plan.action == LegAction::kPauseOut) {
         fail_and_remove(ctx, md, leg.nbd);
-        ctx.run_self({"detach", leg.nbd});
+        detach_leg(ctx, leg.nbd);
         if (plan.action == LegAction::kPauseOut) break;
         if (seen.full_resync_requested) full = true;
       } else if (plan.action == LegAction::kConnect) {
@@ -127,13 +109,13 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
                   first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
           break;
         }
-        auto r = ctx.run_self(attach_args(m, t, leg.nbd, needed));
+        auto r = ctx.system->attach(nbd_link(m, t, leg.nbd, needed));
         // The old index may be taken meanwhile: let the kernel pick one.
-        if (r.exit_code != 0 && !leg.nbd.empty()) r = ctx.run_self(attach_args(m, t, "", needed));
-        const std::string dev = nbd_device_in(r.out);
-        if (r.exit_code != 0 || dev.empty()) {
+        if (r.device.empty() && !leg.nbd.empty()) r = ctx.system->attach(nbd_link(m, t, "", needed));
+        const std::string dev = r.device;
+        if (dev.empty()) {
           connected(false);
-          ctx.say(m.tag + ": " + t.host + ": cannot attach (" + first_line(r.err) + "): stays Out of Sync");
+          ctx.say(m.tag + ": " + t.host + ": cannot attach (" + r.error + "): stays Out of Sync");
           break;
         }
         connected(true);
@@ -156,12 +138,12 @@ int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& 
           leg.re_add_refused = true;
           continue;
         }
-        mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
+        set_write_mostly(ctx, md, leg.nbd, true);
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
         ctx.mdadm(mdadm::zero_superblock_argv(leg.nbd));
         ctx.mdadm_checked(mdadm::add_argv(md, leg.nbd));
-        mdadm::MdSysfs(md_name(md)).write("dev-" + leaf(leg.nbd) + "/state", "writemostly");
+        set_write_mostly(ctx, md, leg.nbd, true);
         full = false;
       }
     }

@@ -43,7 +43,9 @@ Settings load() {
   std::string path = (conf_dir.empty() ? std::string("/etc/netraid") : conf_dir) + "/netraid.json";
   // Read in bounded time: every verb, quickcheck included, starts here.
   const auto text = common::read_small_file(path, "settings");
-  return parse(text.value_or(""), host, conf_dir, env("NETRAID_RUN_DIR"));
+  auto s = parse(text.value_or(""), host, conf_dir, env("NETRAID_RUN_DIR"));
+  s.wait_for_previous_source_timeout = env("LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT");
+  return s;
 }
 
 }  // namespace netraid::mirror::settings

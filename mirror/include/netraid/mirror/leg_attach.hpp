@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Attaching one target of a mirror as a kernel NBD device, the same way from
-// extend and from the resync pass: the attach arguments, and for mirrors with
-// a grace period the watcher that keeps the link alive across short outages.
+// A target's leg on the source, the same way from extend, the resync pass,
+// unextend, remove and delete: what to connect, the watcher that keeps a
+// link with a grace period alive, write-mostly, and the disconnect.
 #pragma once
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "netraid/mirror/mirror_config.hpp"
-#include "netraid/mirror/mirror_ops.hpp"
+#include "netraid/mirror/context.hpp"
 
 namespace netraid::mirror {
 
-// `netraid attach` arguments for target `t` of `m`; `device` "" = any free one.
-std::vector<std::string> attach_args(const config::MirrorConfig& m, const config::System& t,
-                                     const std::string& device, std::uint64_t min_bytes);
-
-// The last /dev/nbdN that `netraid attach` printed, "" if none.
-std::string nbd_device_in(const std::string& text);
+// Target `t` of `m` as a kernel NBD link; `device` "" = any free one.
+NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const std::string& device,
+                 std::uint64_t min_bytes);
 
 // With a grace period (grace_seconds > 0) the kernel holds I/O on a dead link
 // that long; `netraid nbd-watch` (started here, detached, logging to
@@ -26,5 +22,13 @@ std::string nbd_device_in(const std::string& text);
 // detached. Without a grace period nothing is started: md fails the leg.
 void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const std::string& host,
                       const std::string& nbd);
+
+// A target's leg serves writes only (reads come from the local leg); the
+// source's own leg, after a failover, serves reads again.
+void set_write_mostly(const Context& ctx, const std::string& md_device, const std::string& leg, bool on);
+
+// Disconnects NBD (after md let go of it). A failure is said, not thrown:
+// the callers are tearing down and go on.
+void detach_leg(const Context& ctx, const std::string& nbd);
 
 }  // namespace netraid::mirror

@@ -29,7 +29,7 @@
 #include <string>
 #include <string_view>
 
-#include "netraid/mirror/mirror_ops.hpp"
+#include "netraid/mirror/errors.hpp"
 
 namespace netraid::mirror::lock {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "netraid/mirror/mirror_ops.hpp"
+#include "netraid/mirror/context.hpp"
 
 namespace netraid::mirror {
 

@@ -15,6 +15,12 @@ struct Settings {
   std::string node_name;                  // "node_name", else the hostname
   remote::Transport transport = remote::ssh_transport();  // "remote_exec"
   std::string remote_netraid = "netraid"; // "remote_netraid": the program on other systems
+  // Where the failover flags live; "" = $LKROOT/subsys/scsi/resources/netraid
+  // (flags::flag_dir_from_system(), read when a flag is first needed).
+  std::string flag_dir;
+  // LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT as given ("" = unset): restore
+  // reads it, and refuses a value that is not a number.
+  std::string wait_for_previous_source_timeout;
 };
 
 // Pure: settings from the JSON text of netraid.json ("" = none) and the

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The mirror's life on the source: create, extend, unextend, delete. Each
+// operation checks everything it can before it changes anything, then runs
+// its steps (mdadm, the target's netraid, kernel NBD) and says what it does.
+// Failures are OpError: one line naming the problem and what to do, and the
+// exit code the front end returns.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "netraid/mirror/context.hpp"
+
+namespace netraid::mirror {
+
+struct CreateRequest {
+  std::string tag;
+  std::string local_device;
+  std::string address;  // where this system is reached; "" = first global IPv4
+  std::string mount_dir;
+  std::string fstype = "ext4";
+  unsigned chunk_kib = config::kDefaultBitmapChunkKib;
+  unsigned grace_seconds = 0;
+};
+void create(Context& ctx, const CreateRequest& request);
+
+struct ExtendRequest {
+  std::string tag;
+  std::string target;          // how remote exec reaches it (host name or address)
+  std::uint16_t port = 0;       // 0 = the lowest port no other mirror uses there
+  std::string target_device;   // "" = same path as the local leg
+  std::string target_address;  // "" = the address the target reports
+  int priority = 10;
+  config::ReplicationMode mode = config::ReplicationMode::kSync;
+};
+void extend(Context& ctx, const ExtendRequest& request);
+
+void unextend(Context& ctx, const std::string& tag, const std::string& target);
+void remove_mirror(Context& ctx, const std::string& tag, bool force);
+
+}  // namespace netraid::mirror

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The System the product runs on: posix_spawn through mdadm-glue's runner,
+// remote exec through the configured transport, /sys, the disks, netlink.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "netraid/common/block_device.hpp"
+#include "netraid/common/small_file.hpp"
+#include "netraid/mdadm/mdadm_runner.hpp"
+#include "netraid/mdadm/sysfs_attributes.hpp"
+#include "netraid/mirror/errors.hpp"
+#include "netraid/mirror/remote_exec.hpp"
+#include "netraid/mirror/system.hpp"
+#include "netraid/common/first_line.hpp"
+#include "netraid/nbd/client.hpp"
+#include "netraid/nbd/error.hpp"
+#include "netraid/nbd/socket.hpp"
+
+namespace netraid::mirror {
+
+namespace fs = std::filesystem;
+using common::first_line;
+
+namespace {
+
+class RealSystem final : public System {
+ public:
+  explicit RealSystem(const settings::Settings& s) : transport_(s.transport), remote_netraid_(s.remote_netraid) {
+    std::error_code ec;
+    self_exe_ = fs::read_symlink("/proc/self/exe", ec).string();
+    if (self_exe_.empty()) self_exe_ = "netraid";
+  }
+
+  ProgramResult run(const std::vector<std::string>& argv) override {
+    mdadm::MdadmRunner runner(argv.at(0));
+    try {
+      auto r = runner.run({argv.begin() + 1, argv.end()});
+      return {r.exit_code, r.out, r.err};
+    } catch (const mdadm::MdadmError& e) {
+      throw OpError(argv.at(0) + ": cannot run it: " + first_line(e.what()) + ": install it or fix PATH");
+    }
+  }
+
+  ProgramResult run_on(const std::string& host, const std::vector<std::string>& args) override {
+    std::vector<std::string> command{remote_netraid_};
+    command.insert(command.end(), args.begin(), args.end());
+    return run(remote::build_argv(transport_, host, command));
+  }
+
+  ProgramResult run_self(const std::vector<std::string>& args) override {
+    std::vector<std::string> argv{self_exe_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  void start_detached_self(const std::vector<std::string>& args, const std::string& log_file) override {
+    std::vector<std::string> argv{self_exe_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> c_argv;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    std::error_code ec;
+    fs::create_directories(fs::path(log_file).parent_path(), ec);
+    // Double fork: the process outlives this command and is nobody's zombie.
+    const pid_t child = ::fork();
+    if (child < 0) throw OpError("cannot start '" + args.at(0) + "': fork failed");
+    if (child == 0) {
+      if (::fork() != 0) ::_exit(0);
+      ::setsid();
+      const int in = ::open("/dev/null", O_RDONLY);
+      int out = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (out < 0) out = ::open("/dev/null", O_WRONLY);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      ::execv(c_argv[0], c_argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+  }
+
+  std::optional<std::string> md_read(const std::string& md, const std::string& attribute) override {
+    const mdadm::MdSysfs sysfs(md);
+    std::error_code ec;
+    if (!fs::exists(sysfs.path(attribute), ec)) return std::nullopt;
+    try {
+      return sysfs.read(attribute);
+    } catch (const std::exception&) {
+      return std::nullopt;  // gone meanwhile (a member md just removed)
+    }
+  }
+
+  void md_write(const std::string& md, const std::string& attribute, const std::string& value) override {
+    mdadm::MdSysfs(md).write(attribute, value);
+  }
+
+  mdadm::MemberMetadata read_member(const std::string& device) override { return mdadm::read_member_metadata(device); }
+
+  DeviceUse device_use(const std::string& device) override {
+    const auto facts = common::inspect_device(device, false);
+    DeviceUse use;
+    use.size_bytes = facts.size_bytes;
+    if (!facts.mountpoints.empty()) use.mounted_on = facts.mountpoints.front();
+    return use;
+  }
+
+  AttachOutcome attach(const NbdLink& link) override {
+    try {
+      nbd::AttachOptions options;
+      options.target = nbd::parse_target(link.address + ":" + std::to_string(link.port), link.export_name);
+      if (!link.device.empty()) options.index = nbd::parse_device(link.device);
+      options.min_size = link.min_bytes;
+      options.dead_conn_timeout_s = link.grace_seconds;
+      auto kernel = nbd::open_kernel();
+      nbd::TcpDialer dialer;
+      const auto attached = nbd::attach(*kernel, dialer, options);
+      return {nbd::device_path(attached.index), ""};
+    } catch (const std::exception& e) {
+      return {"", first_line(e.what())};
+    }
+  }
+
+  void detach(const std::string& nbd) override {
+    auto kernel = nbd::open_kernel();
+    nbd::detach(*kernel, nbd::parse_device(nbd));
+  }
+
+  bool nbd_connected(const std::string& nbd) override {
+    const auto text = common::read_small_file("/sys/block/" + fs::path(nbd).filename().string() + "/size");
+    return text && std::strtoull(text->c_str(), nullptr, 10) > 0;
+  }
+
+  std::int64_t now() override { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+ private:
+  remote::Transport transport_;
+  std::string remote_netraid_;
+  std::string self_exe_;
+};
+
+}  // namespace
+
+std::shared_ptr<System> real_system(const settings::Settings& settings) {
+  return std::make_shared<RealSystem>(settings);
+}
+
+}  // namespace netraid::mirror

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "netraid/mirror/service.hpp"
+
+#include <filesystem>
+#include <map>
+
+#include "netraid/common/first_line.hpp"
+#include "netraid/flags/flag_error.hpp"
+#include "netraid/flags/generation_id.hpp"
+#include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mirror/failover_plan.hpp"
+#include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/leg_attach.hpp"
+#include "netraid/mirror/resync_ops.hpp"
+#include "peer_flags.hpp"
+
+namespace netraid::mirror::failover {
+
+namespace fs = std::filesystem;
+using common::first_line;
+using flags::FlagStore;
+using flags::SyncState;
+
+std::int64_t parse_wait_timeout(const std::string& text) {
+  if (text.empty()) return -1;
+  std::size_t used = 0;
+  try {
+    const auto value = std::stoll(text, &used);
+    if (used == text.size() && value >= -1) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT='" + text +
+                   "' is not a number of seconds: use 0 (do not wait), -1 (wait until it returns) or N > 0");
+}
+
+// ---- gather ----
+
+ServiceFacts gather_service_facts(const Context& ctx, const std::string& tag, bool force) {
+  ServiceFacts f;
+  f.mirror = ctx.store.load(tag);
+  f.self = self_in(ctx, f.mirror);
+  auto& q = f.query;
+  q.node = ctx.settings.node_name;
+  q.force = force;
+  q.wait_timeout_s = parse_wait_timeout(ctx.settings.wait_for_previous_source_timeout);
+  const auto s = flag_store(ctx);
+  try {
+    q.local = read_flags(s, tag);
+    f.wait_started = s.wait_started(tag);
+  } catch (const flags::FlagError& e) {
+    throw OpError(std::string(e.what()) + "; nothing was changed");
+  }
+  f.now = ctx.system->now();
+  q.waited_s = flags::waited_seconds(f.wait_started, f.now);
+  q.source_seen_since_boot = fs::exists(seen_file(ctx, tag));
+  const bool active = mirror_active(ctx, f.mirror, f.self.host);
+  q.already_in_service = active && q.local.last_owner;
+  if (q.already_in_service) return f;
+  if (active)
+    throw OpError(f.mirror.md_device + " is active here but " + tag + "_last_owner is absent: run 'netraid remove " +
+                  tag + "' first");
+  // What a target wrote last may still sit in this system's buffer cache.
+  ctx.run({"blockdev", "--flushbufs", f.self.device});
+  q.leg = leg_info(ctx, f.self.device);
+  for (const auto& p : f.mirror.systems) {
+    if (p.host == f.self.host) continue;
+    std::optional<SyncState> recorded_of_me;
+    q.peers.push_back(ask_peer(ctx, f.mirror, p, &recorded_of_me));
+    // The source may have seen this copy drop out, which it could not tell.
+    if (q.local.source == p.host && q.peers.back().reachable)
+      q.local.sync_state = effective_sync_state(q.local.sync_state, recorded_of_me);
+  }
+  return f;
+}
+
+// ---- apply ----
+
+void record_decision(const Context& ctx, const ServiceFacts& facts, const flags::ServiceDecision& d) {
+  const auto& tag = facts.mirror.tag;
+  const auto s = flag_store(ctx);
+  s.create_directory();
+  if (d.set_data_corrupt) s.set_data_corrupt(tag, with_tag(d.reason, tag));
+  if (d.clear_last_owner) s.clear_last_owner(tag);
+  // The wait for the previous source is counted from its first refusal,
+  // durably, so LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT expires across calls
+  // and reboots; any other outcome ends the wait.
+  if (d.action == flags::ServiceAction::RefuseWaitForPreviousSource) {
+    if (!facts.wait_started) s.set_wait_started(tag, facts.now);
+  } else if (facts.wait_started) {
+    s.clear_wait_started(tag);
+  }
+}
+
+namespace {
+
+// The flags take_over changes, as they were: put back when md cannot be
+// assembled, so a failed takeover leaves this system as it found it.
+struct ClaimedFlags {
+  std::optional<std::string> last_owner;
+  std::optional<std::string> source;
+  std::optional<flags::Generation> generation;
+  std::optional<SyncState> sync_state;
+  std::map<std::string, SyncState> targets;
+
+  static ClaimedFlags read(const FlagStore& s, const std::string& tag) {
+    return {s.last_owner(tag), s.source(tag), s.generation(tag), s.sync_state(tag), s.targets(tag)};
+  }
+
+  void put_back(const FlagStore& s, const std::string& tag, const config::MirrorConfig& m) const {
+    if (last_owner) s.set_last_owner(tag, *last_owner); else s.clear_last_owner(tag);
+    if (source) s.set_source(tag, *source); else s.clear_source(tag);
+    if (generation) s.set_generation(tag, *generation);
+    if (sync_state) s.set_sync_state(tag, *sync_state); else s.clear_sync_state(tag);
+    for (const auto& p : m.systems) {
+      if (auto it = targets.find(p.host); it != targets.end())
+        s.set_target_state(tag, p.host, it->second);
+      else
+        s.forget_target(tag, p.host);
+    }
+  }
+};
+
+void stop_serving_as_target(const Context& ctx, const std::string& tag) {
+  // This system may still serve its disk as a target of the old source.
+  ctx.system->run_self({"serve", "--stop", tag});
+}
+
+void claim_flags(const FlagStore& s, const ServiceFacts& facts, const flags::ServiceDecision& d) {
+  const auto& tag = facts.mirror.tag;
+  auto generation = facts.query.local.generation;
+  if (d.start_new_generation) generation = flags::start_new_generation(generation, flags::new_generation_id());
+  s.set_last_owner(tag, facts.self.host);
+  s.set_source(tag, facts.self.host);
+  s.set_generation(tag, generation);
+  s.clear_sync_state(tag);
+  for (const auto& p : facts.mirror.systems)
+    if (p.host != facts.self.host) s.set_target_state(tag, p.host, SyncState::OutOfSync);
+}
+
+void choose_md_device(Context& ctx, ServiceFacts& facts) {
+  auto& m = facts.mirror;
+  if (const auto md = md_device_for(ctx, m, facts.self.host); md != m.md_device) {
+    // N+1: this backup already runs another mirror's array under that name.
+    ctx.say(m.tag + ": " + m.md_device + " runs another array here: using " + md + " on this system");
+    m.md_device = md;
+    ctx.store.save(m);
+  }
+}
+
+void serve_reads(const Context& ctx, const ServiceFacts& facts) {
+  // As a target the leg was write-mostly; as the source it serves reads.
+  try {
+    set_write_mostly(ctx, facts.mirror.md_device, facts.self.device, false);
+  } catch (const std::exception& e) {
+    ctx.say(facts.mirror.tag + ": warning: could not clear write-mostly on " + facts.self.device + ": " + e.what());
+  }
+}
+
+void mount_if_configured(const Context& ctx, const config::MirrorConfig& m) {
+  if (m.mount_dir.empty() || mounted(ctx, m)) return;
+  ctx.say("mounting " + m.md_device + " on " + m.mount_dir);
+  std::error_code ec;
+  fs::create_directories(m.mount_dir, ec);
+  ctx.run_checked({"mount", "-t", m.fstype, m.md_device, m.mount_dir});
+}
+
+}  // namespace
+
+void take_over(Context& ctx, ServiceFacts& facts, const flags::ServiceDecision& d) {
+  const auto& tag = facts.mirror.tag;
+  const auto s = flag_store(ctx);
+  ctx.say(tag + ": " + with_tag(d.reason, tag));
+  stop_serving_as_target(ctx, tag);
+  const auto before = ClaimedFlags::read(s, tag);
+  // Flags first: once md writes, this system is the source of a new term.
+  claim_flags(s, facts, d);
+  try {
+    choose_md_device(ctx, facts);
+    ctx.say(tag + ": assembling " + facts.mirror.md_device + " from the local leg " + facts.self.device + " alone");
+    const auto r = ctx.mdadm(mdadm::assemble_argv(facts.mirror.md_device, {facts.self.device}));
+    if (r.exit_code != 0)
+      throw OpError("cannot assemble " + facts.mirror.md_device + " from " + facts.self.device + ": " +
+                    first_line(r.err) + "; the flags are as they were");
+  } catch (...) {
+    before.put_back(s, tag, facts.mirror);
+    throw;
+  }
+  serve_reads(ctx, facts);
+  if (d.clear_data_corrupt) s.clear_data_corrupt(tag);
+  save_legs(ctx, tag, {});
+}
+
+flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force) {
+  auto facts = gather_service_facts(ctx, tag, force);
+  const auto decision = flags::decide_service(facts.query);
+  record_decision(ctx, facts, decision);
+  if (!flags::goes_in_service(decision.action))
+    throw OpError("refused: " + with_tag(decision.reason, tag), refusal_exit_code(decision.action));
+  std::error_code ec;
+  fs::create_directories(ctx.settings.run_dir, ec);
+  if (decision.action != flags::ServiceAction::AlreadyInService) take_over(ctx, facts, decision);
+  const auto& m = facts.mirror;
+  mount_if_configured(ctx, m);
+  ctx.say(tag + ": in service on " + facts.self.host + "; reconnecting targets");
+  const int mirroring = resync_pass(ctx, m);
+  const int targets = static_cast<int>(m.systems.size()) - 1;
+  if (mirroring < targets)
+    ctx.say(tag + ": " + std::to_string(targets - mirroring) + " of " + std::to_string(targets) +
+            " target(s) not mirroring: Out of Sync until they return; the monitor or 'netraid resync " + tag +
+            "' here then resyncs what they missed");
+  return decision.action;
+}
+
+void remove(Context& ctx, const std::string& tag, bool filesystem_only) {
+  const auto m = ctx.store.load(tag);
+  self_in(ctx, m);
+  if (mounted(ctx, m)) {
+    ctx.say("unmounting " + m.mount_dir);
+    ctx.run_checked({"umount", m.mount_dir});
+  }
+  if (filesystem_only) return;
+  if (mirror_active(ctx, m, ctx.settings.node_name)) {
+    ctx.say("stopping " + m.md_device);
+    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
+  }
+  for (const auto& [host, nbd] : load_legs(ctx, tag)) {
+    ctx.say("detaching " + nbd + " (" + host + ")");
+    detach_leg(ctx, nbd);
+  }
+  save_legs(ctx, tag, {});
+  // Released cleanly: a target in sync may now take over (switchover).
+  flag_store(ctx).clear_last_owner(tag);
+  ctx.say(tag + ": out of service on " + ctx.settings.node_name);
+}
+
+std::string quickcheck(const Context& ctx, const std::string& tag, bool check_filesystem) {
+  const auto found = ctx.store.find(tag);
+  if (!found) return "no mirror " + tag + " on this system";
+  const auto& m = *found;
+  const auto* self = m.find(ctx.settings.node_name);
+  if (!self) return "this system is not part of mirror " + tag;
+  std::optional<std::string> owner;
+  try {
+    owner = flag_store(ctx).last_owner(tag);
+  } catch (const flags::FlagError& e) {
+    return e.what();
+  }
+  if (!owner) return tag + " is not in service on this system (no " + tag + "_last_owner)";
+  if (!mirror_active(ctx, m, ctx.settings.node_name))
+    return m.md_device + " is not active with " + self->device + " in it: the mirror is down here";
+  const auto state = ctx.system->md_read(md_name(m.md_device), "dev-" + leaf(self->device) + "/state");
+  if (!state) return "the local leg " + self->device + " is not a member of " + m.md_device;
+  if (state->find("faulty") != std::string::npos || state->find("in_sync") == std::string::npos)
+    return "the local leg " + self->device + " is not in sync in " + m.md_device + " (" + *state + ")";
+  if (check_filesystem && !m.mount_dir.empty() && !mounted(ctx, m)) return m.md_device + " is not mounted on " + m.mount_dir;
+  record_target_states(ctx, m);
+  return {};
+}
+
+}  // namespace netraid::mirror::failover
