@@ -58,20 +58,18 @@ ReAdd before_re_add(const Context& ctx, const config::MirrorConfig& m, const std
   }
 }
 
-namespace {
-ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target,
-                  const std::string& nbd) {
-  auto s = flag_store(ctx);
-  s.create_directory();
+flags::ResyncQuery gather_resync_query(const Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                                       const std::string& nbd) {
   const auto& self = self_in(ctx, m);
   const auto* t = m.find(target);
-  if (!t) return ReAdd::Skip;
+  if (!t) throw UsageError(target + " is not a system of mirror " + m.tag);
   const auto peer = ask_peer(ctx, m, *t);
+  // The target's superblock as it is on its disk, not as this page cache last saw it.
   ctx.run({"blockdev", "--flushbufs", nbd});
   const auto target_leg = leg_info(ctx, nbd);
   const auto source_leg = leg_info(ctx, self.device);
   flags::ResyncQuery q;
-  q.source_generation = s.generation(m.tag).value_or(flags::Generation{});
+  q.source_generation = flag_store(ctx).generation(m.tag).value_or(flags::Generation{});
   q.source_array_uuid = source_leg.array_uuid;
   q.source_bitmap_usable = true;  // md checks its own live bitmap at re-add
   q.source_bitmap_events_cleared = 0;
@@ -81,6 +79,17 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   q.target_generation = peer.flags.generation;
   q.target_sync_state = peer.flags.sync_state;
   q.target_was_source = peer.flags.last_owner || !peer.flags.source || *peer.flags.source == target;
+  return q;
+}
+
+namespace {
+ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                  const std::string& nbd) {
+  auto s = flag_store(ctx);
+  s.create_directory();
+  const auto& self = self_in(ctx, m);
+  if (!m.find(target)) return ReAdd::Skip;
+  const auto q = gather_resync_query(ctx, m, target, nbd);
   const auto plan = flags::decide_resync(q);
   ctx.say(m.tag + ": " + target + ": " + std::string(flags::to_string(plan.kind)) + " resync: " + plan.reason);
   if (plan.kind == flags::ResyncKind::TargetAhead || plan.kind == flags::ResyncKind::SplitBrain) {

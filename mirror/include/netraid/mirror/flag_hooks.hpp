@@ -24,6 +24,10 @@ void on_created(const Context& ctx, const std::string& tag);
 void on_extended(const Context& ctx, const config::MirrorConfig& m, const std::string& target);
 void on_deleted(const Context& ctx, const std::string& tag);
 enum class ReAdd { Partial, Full, Skip };
+// What decide_resync reads about a returning TARGET attached as NBD: its
+// flags (asked), both legs' superblocks, this source's generation.
+flags::ResyncQuery gather_resync_query(const Context& ctx, const config::MirrorConfig& m, const std::string& target,
+                                       const std::string& nbd);
 // Before `mdadm --re-add` of a returning target: decide (decide_resync) and,
 // when the target may hold writes the source never saw, merge its bitmap.
 ReAdd before_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target,

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A recording System for orchestration tests: every effect is appended to
+// `events` as one line ("run mdadm --assemble ...", "on n1: flags-report
+// datarep", "md_write md0 dev-ubda/state -writemostly"), and a small md is
+// played: `mdadm --assemble MD LEG` makes MD active with LEG in sync,
+// `mdadm --stop MD` stops it. What peers answer and what disks hold is set
+// by the test. Flags, configs and runtime state are real files in a
+// temporary directory (FakeNode), written by the product's own code.
+#pragma once
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "netraid/flags/flag_store.hpp"
+#include "netraid/mirror/context.hpp"
+#include "netraid/mirror/failover_plan.hpp"
+#include "netraid/mirror/system.hpp"
+#include "temp_dir.hpp"  // tests/common-files
+
+namespace fake {
+
+using netraid::mirror::AttachOutcome;
+using netraid::mirror::DeviceUse;
+using netraid::mirror::NbdLink;
+using netraid::mirror::ProgramResult;
+
+inline std::string joined(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+class FakeSystem : public netraid::mirror::System {
+ public:
+  std::vector<std::string> events;
+  // Local programs: the answer for an argv; unset = exit 0 (md played below).
+  std::function<std::optional<ProgramResult>(const std::vector<std::string>&)> on_run;
+  // `netraid ARGS` on a peer: answer by host; a host not here is unreachable.
+  std::map<std::string, std::function<ProgramResult(const std::vector<std::string>&)>> peers;
+  std::map<std::string, std::string> sysfs;  // "md0/array_state" -> "clean"
+  std::map<std::string, netraid::mdadm::MemberMetadata> members;  // device -> its superblock
+  std::map<std::string, DeviceUse> devices;
+  std::int64_t clock = 1'000'000;
+
+  ProgramResult run(const std::vector<std::string>& argv) override {
+    events.push_back("run " + joined(argv));
+    if (on_run)
+      if (auto r = on_run(argv)) return *r;
+    play_md(argv);
+    return {};
+  }
+  ProgramResult run_on(const std::string& host, const std::vector<std::string>& args) override {
+    events.push_back("on " + host + ": " + joined(args));
+    auto it = peers.find(host);
+    if (it == peers.end()) return {255, "", "ssh: connect to host " + host + " port 22: No route to host\n"};
+    return it->second(args);
+  }
+  ProgramResult run_self(const std::vector<std::string>& args) override {
+    events.push_back("self " + joined(args));
+    return {};
+  }
+  void start_detached_self(const std::vector<std::string>& args, const std::string&) override {
+    events.push_back("detached " + joined(args));
+  }
+  std::optional<std::string> md_read(const std::string& md, const std::string& attribute) override {
+    auto it = sysfs.find(md + "/" + attribute);
+    if (it == sysfs.end()) return std::nullopt;
+    return it->second;
+  }
+  void md_write(const std::string& md, const std::string& attribute, const std::string& value) override {
+    events.push_back("md_write " + md + " " + attribute + " " + value);
+  }
+  netraid::mdadm::MemberMetadata read_member(const std::string& device) override {
+    auto it = members.find(device);
+    if (it == members.end()) throw std::runtime_error(device + ": no md superblock");
+    return it->second;
+  }
+  DeviceUse device_use(const std::string& device) override { return devices[device]; }
+  AttachOutcome attach(const NbdLink& link) override {
+    events.push_back("attach " + link.address + ":" + std::to_string(link.port) + " " + link.export_name);
+    return {"", "Connection refused"};
+  }
+  void detach(const std::string& nbd) override { events.push_back("detach " + nbd); }
+  bool nbd_connected(const std::string&) override { return false; }
+  std::int64_t now() override { return clock; }
+
+  // Index of the first event starting with PREFIX, or -1.
+  int index_of(const std::string& prefix) const {
+    for (std::size_t i = 0; i < events.size(); ++i)
+      if (events[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
+    return -1;
+  }
+  bool saw(const std::string& prefix) const { return index_of(prefix) >= 0; }
+
+ private:
+  void play_md(const std::vector<std::string>& argv) {
+    if (argv.size() < 3 || argv[0] != "mdadm") return;
+    if (argv[1] == "--assemble" && argv.size() > 4) {  // mdadm --assemble --run MD LEG...
+      const auto md = std::filesystem::path(argv[3]).filename().string();
+      sysfs[md + "/array_state"] = "clean";
+      for (std::size_t i = 4; i < argv.size(); ++i)
+        sysfs[md + "/dev-" + std::filesystem::path(argv[i]).filename().string() + "/state"] = "in_sync";
+    } else if (argv[1] == "--stop") {
+      const auto md = std::filesystem::path(argv[2]).filename().string();
+      for (auto it = sysfs.begin(); it != sysfs.end();)
+        it = it->first.rfind(md + "/", 0) == 0 ? sysfs.erase(it) : std::next(it);
+    }
+  }
+};
+
+// A peer's `flags-report` answer.
+inline std::function<ProgramResult(const std::vector<std::string>&)> reports(const netraid::flags::PeerReport& r) {
+  return [r](const std::vector<std::string>& args) -> ProgramResult {
+    if (!args.empty() && args[0] == "flags-report") return {0, netraid::mirror::failover::render_report(r), ""};
+    return {1, "", "not served in this test\n"};
+  };
+}
+
+// One system of a test mirror: its own flag, config and run directories,
+// and a Context whose effects go to `system`.
+struct FakeNode {
+  TempDir dir;
+  std::shared_ptr<FakeSystem> system = std::make_shared<FakeSystem>();
+  netraid::mirror::Context ctx;
+  std::vector<std::string> said;
+
+  explicit FakeNode(const std::string& name) : ctx(settings_for(name, dir.path), system) {
+    std::filesystem::create_directories(ctx.settings.conf_dir);
+    ctx.say = [this](const std::string& line) { said.push_back(line); };
+  }
+  netraid::flags::FlagStore flags() const { return netraid::flags::FlagStore(ctx.settings.flag_dir); }
+  bool said_line(const std::string& part) const {
+    for (const auto& l : said)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+
+ private:
+  static netraid::mirror::settings::Settings settings_for(const std::string& name, const std::filesystem::path& root) {
+    netraid::mirror::settings::Settings s;
+    s.node_name = name;
+    s.conf_dir = (root / "etc").string();
+    s.run_dir = (root / "run").string();
+    s.flag_dir = (root / "flags").string();
+    return s;
+  }
+};
+
+}  // namespace fake

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The re-add of a returning target against the recording fake: gather fills
+// every input of flags::decide_resync, and a returning old source's own
+// dirty chunks reach this source's bitmap before md re-adds it.
+#include <doctest/doctest.h>
+
+#include "fake_system.hpp"
+#include "fixtures.hpp"
+#include "netraid/mirror/flag_hooks.hpp"
+
+using namespace netraid;
+using flags::SyncState;
+
+namespace {
+
+const std::string kTag = "datarep";
+
+mdadm::MemberMetadata leg(std::uint64_t events, std::vector<std::uint64_t> dirty = {}) {
+  mdadm::MemberMetadata md;
+  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  md.superblock.events = events;
+  md.bitmap.emplace();
+  md.bitmap->chunksize_bytes = 64 << 10;
+  md.dirty_chunks = std::move(dirty);
+  return md;
+}
+
+// n2 is the source now (it took over from n1); n1 comes back as /dev/nbd0.
+struct N1Returns {
+  fake::FakeNode n2{"n2"};
+  mirror::config::MirrorConfig m = [] {
+    auto m = fixtures::mirror_with_targets(1);
+    m.md_device = "/dev/md0";
+    return m;
+  }();
+  flags::PeerReport n1;
+
+  N1Returns() {
+    n2.ctx.store.save(m);
+    auto f = n2.flags();
+    f.create_directory();
+    f.set_last_owner(kTag, "n2");
+    f.set_source(kTag, "n2");
+    f.set_generation(kTag, {0xbb, {0xaa}});
+    n2.system->members["/dev/ubda"] = leg(300);
+    n2.system->members["/dev/nbd0"] = leg(250, {3, 4, 9});
+    n1.node = "n1";
+    n1.reachable = true;
+    n1.flags.last_owner = true;  // it was the source when it died
+    n1.flags.source = "n1";
+    n1.flags.sync_state = std::nullopt;
+    n1.flags.generation = {0xaa, {}};
+    n2.system->peers["n1"] = fake::reports(n1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("re-add: gather fills every input of decide_resync from its producer") {
+  N1Returns t;
+  t.n1.flags.sync_state = SyncState::Resyncing;
+  t.n2.system->peers["n1"] = fake::reports(t.n1);
+  const auto q = mirror::failover::gather_resync_query(t.n2.ctx, t.m, "n1", "/dev/nbd0");
+  CHECK(q.source_generation == flags::Generation{0xbb, {0xaa}});
+  CHECK(q.source_array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.source_bitmap_usable);  // md checks its own live bitmap at re-add
+  CHECK(q.source_bitmap_events_cleared == 0);
+  CHECK(q.target_has_superblock);
+  CHECK(q.target_array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.target_events == 250);
+  CHECK(q.target_generation == flags::Generation{0xaa, {}});
+  CHECK(q.target_sync_state == SyncState::Resyncing);
+  CHECK(q.target_was_source);
+  // Its superblock is read after a flush, not from this page cache.
+  CHECK(t.n2.system->saw("run blockdev --flushbufs /dev/nbd0"));
+}
+
+TEST_CASE("re-add: a returning old source's dirty chunks are merged into the bitmap before the re-add") {
+  N1Returns t;
+  const auto decision = mirror::failover::before_re_add(t.n2.ctx, t.m, "n1", "/dev/nbd0");
+  CHECK(decision == mirror::failover::ReAdd::Partial);
+  const auto& sys = *t.n2.system;
+  const int merged = sys.index_of("md_write md0 bitmap_set_bits");
+  REQUIRE(merged >= 0);
+  CHECK(sys.events[merged] == "md_write md0 bitmap_set_bits 3-4 9");
+  CHECK(merged < sys.index_of("on n1: flags-set datarep --source n2 --sync-state resyncing"));
+  CHECK(t.n2.flags().targets(kTag) == std::map<std::string, SyncState>{{"n1", SyncState::Resyncing}});
+  CHECK(t.n2.said_line("merging its 3 dirty chunk(s)"));
+}
+
+TEST_CASE("re-add: an in-sync target of this generation is re-added without merging its bitmap") {
+  N1Returns t;
+  t.n1.flags.last_owner = false;
+  t.n1.flags.source = "n2";
+  t.n1.flags.sync_state = SyncState::InSync;
+  t.n1.flags.generation = {0xbb, {0xaa}};
+  t.n2.system->peers["n1"] = fake::reports(t.n1);
+  CHECK(mirror::failover::before_re_add(t.n2.ctx, t.m, "n1", "/dev/nbd0") == mirror::failover::ReAdd::Partial);
+  CHECK(!t.n2.system->saw("md_write md0 bitmap_set_bits"));
+}
+
+TEST_CASE("re-add: a target with newer data is never re-added (the source would overwrite it)") {
+  N1Returns t;
+  t.n1.flags.generation = {0xcc, {0xbb, 0xaa}};
+  t.n2.system->peers["n1"] = fake::reports(t.n1);
+  CHECK(mirror::failover::before_re_add(t.n2.ctx, t.m, "n1", "/dev/nbd0") == mirror::failover::ReAdd::Skip);
+  CHECK(t.n2.flags().targets(kTag) == std::map<std::string, SyncState>{{"n1", SyncState::OutOfSync}});
+  CHECK(!t.n2.system->saw("md_write"));
+}
+
+TEST_CASE("re-add: a target whose flags cannot be asked stays out (the direction is not known)") {
+  N1Returns t;
+  t.n2.system->peers["n1"] = [](const std::vector<std::string>&) {
+    return mirror::ProgramResult{3, "", "datarep_generation: damaged\n"};
+  };
+  CHECK(mirror::failover::before_re_add(t.n2.ctx, t.m, "n1", "/dev/nbd0") == mirror::failover::ReAdd::Skip);
+  CHECK(t.n2.said_line("not re-added: the flags of datarep on n1 cannot be read"));
+}

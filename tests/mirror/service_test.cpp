@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// restore / remove / quickcheck against the recording fake: the order of the
+// steps, the rollback, the bookkeeping of a refusal, and that gather fills
+// every input of flags::decide_service.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fake_system.hpp"
+#include "fixtures.hpp"
+#include "netraid/flags/flag_values.hpp"
+#include "netraid/mirror/exit_codes.hpp"
+#include "netraid/mirror/service.hpp"
+
+using namespace netraid;
+using flags::ServiceAction;
+using flags::SyncState;
+
+namespace {
+
+const std::string kTag = "datarep";
+
+mdadm::MemberMetadata our_leg(std::uint64_t events = 120, bool with_bitmap = true) {
+  mdadm::MemberMetadata md;
+  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  md.superblock.events = events;
+  if (with_bitmap) {
+    md.bitmap.emplace();
+    md.bitmap->chunksize_bytes = 64 << 10;
+    md.bitmap->events_cleared = events - 20;
+  }
+  return md;
+}
+
+flags::Generation generation(std::uint64_t current, std::vector<std::uint64_t> history = {}) {
+  return {current, std::move(history)};
+}
+
+// n2, an in-sync target of n1, about to take over: mirror config, flags and
+// its leg's superblock as a real target has them.
+struct TakeoverOnN2 {
+  using config_t = mirror::config::MirrorConfig;
+  static config_t make_mirror() {
+    auto m = fixtures::mirror_with_targets(1);
+    m.md_device = "/dev/md0";
+    return m;
+  }
+  fake::FakeNode n2{"n2"};
+  config_t m = make_mirror();
+
+  TakeoverOnN2() {
+    n2.ctx.store.save(m);
+    auto f = n2.flags();
+    f.create_directory();
+    f.set_source(kTag, "n1");
+    f.set_sync_state(kTag, SyncState::InSync);
+    f.set_generation(kTag, generation(0xaa, {0x11}));
+    n2.system->members["/dev/ubda"] = our_leg();
+  }
+  void source_seen_since_boot() {
+    std::filesystem::create_directories(n2.ctx.settings.run_dir);
+    std::ofstream(n2.ctx.settings.run_dir + "/" + kTag + ".source_seen") << "n1\n";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("restore: a target whose source died claims the flags before md assembles, then serves reads") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  std::optional<std::string> owner_at_assemble, source_at_assemble;
+  t.n2.system->on_run = [&](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
+    if (argv.size() > 1 && argv[1] == "--assemble") {
+      owner_at_assemble = t.n2.flags().last_owner(kTag);
+      source_at_assemble = t.n2.flags().source(kTag);
+    }
+    return std::nullopt;
+  };
+  const auto action = mirror::failover::restore(t.n2.ctx, kTag, false);
+  CHECK(action == ServiceAction::InServicePartialResync);
+  CHECK(owner_at_assemble == "n2");
+  CHECK(source_at_assemble == "n2");
+  const auto& sys = *t.n2.system;
+  const int stop_serving = sys.index_of("self serve --stop datarep");
+  const int assemble = sys.index_of("run mdadm --assemble --run /dev/md0 /dev/ubda");
+  const int reads = sys.index_of("md_write md0 dev-ubda/state -writemostly");
+  REQUIRE(stop_serving >= 0);
+  REQUIRE(assemble >= 0);
+  REQUIRE(reads >= 0);
+  CHECK(stop_serving < assemble);
+  CHECK(assemble < reads);
+  // A new term: a fresh generation whose history holds the old one.
+  const auto g = t.n2.flags().generation(kTag);
+  REQUIRE(g);
+  CHECK(g->current != 0xaa);
+  CHECK(g->history.front() == 0xaa);
+  CHECK(!t.n2.flags().sync_state(kTag));
+  CHECK(t.n2.flags().targets(kTag) == std::map<std::string, SyncState>{{"n1", SyncState::OutOfSync}});
+  // n1 is down: asked once by gather, then tried by the resync pass, which
+  // leaves it Out of Sync.
+  CHECK(sys.saw("on n1: flags-report datarep"));
+  CHECK(sys.saw("on n1: serve datarep"));
+  CHECK(t.n2.said_line("1 of 1 target(s) not mirroring"));
+}
+
+TEST_CASE("restore: when md cannot assemble, the flags are put back as they were") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  auto f = t.n2.flags();
+  f.set_target_state(kTag, "n1", SyncState::InSync);  // left over from an older term
+  t.n2.system->on_run = [](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
+    if (argv.size() > 1 && argv[1] == "--assemble") return mirror::ProgramResult{1, "", "mdadm: no devices found\n"};
+    return std::nullopt;
+  };
+  try {
+    mirror::failover::restore(t.n2.ctx, kTag, false);
+    FAIL("restore went on after md refused to assemble");
+  } catch (const mirror::OpError& e) {
+    CHECK(std::string(e.what()).find("cannot assemble /dev/md0 from /dev/ubda: mdadm: no devices found") !=
+          std::string::npos);
+    CHECK(e.exit_code == mirror::kFailed);
+  }
+  CHECK(!f.last_owner(kTag));
+  CHECK(f.source(kTag) == "n1");
+  CHECK(f.sync_state(kTag) == SyncState::InSync);
+  CHECK(f.generation(kTag) == generation(0xaa, {0x11}));
+  CHECK(f.targets(kTag) == std::map<std::string, SyncState>{{"n1", SyncState::InSync}});
+  CHECK(!t.n2.system->saw("md_write"));
+  CHECK(!t.n2.system->saw("on n1: serve"));  // no resync pass
+}
+
+TEST_CASE("restore: a target that booted without its source waits, counted from the first refusal") {
+  TakeoverOnN2 t;  // no source_seen: n2 came up alone (Scenario 4)
+  t.n2.ctx.settings.wait_for_previous_source_timeout = "20";
+  auto refused_with = [&]() -> int {
+    try {
+      mirror::failover::restore(t.n2.ctx, kTag, false);
+    } catch (const mirror::OpError& e) {
+      return e.exit_code;
+    }
+    return mirror::kOk;
+  };
+  t.n2.system->clock = 5000;
+  CHECK(refused_with() == mirror::kRefusedWaitForSource);
+  CHECK(t.n2.flags().wait_started(kTag) == 5000);
+  CHECK(!t.n2.system->saw("run mdadm"));  // nothing but the bookkeeping
+  CHECK(!t.n2.flags().last_owner(kTag));
+
+  t.n2.system->clock = 5010;  // 10 s later: still waiting, from the same start
+  CHECK(refused_with() == mirror::kRefusedWaitForSource);
+  CHECK(t.n2.flags().wait_started(kTag) == 5000);
+
+  t.n2.system->clock = 5021;  // expired: takes over, and the wait is over
+  CHECK(refused_with() == mirror::kOk);
+  CHECK(t.n2.flags().last_owner(kTag) == "n2");
+  CHECK(!t.n2.flags().wait_started(kTag));
+}
+
+TEST_CASE("restore: a bad LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT is refused before anything is read or changed") {
+  TakeoverOnN2 t;
+  t.n2.ctx.settings.wait_for_previous_source_timeout = "soon";
+  CHECK_THROWS_AS(mirror::failover::restore(t.n2.ctx, kTag, false), mirror::UsageError);
+  CHECK(t.n2.system->events.empty());
+  CHECK(!t.n2.flags().wait_started(kTag));
+}
+
+TEST_CASE("restore: gather fills every input of decide_service from its producer") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  auto f = t.n2.flags();
+  f.set_data_corrupt(kTag, "test");
+  f.set_wait_started(kTag, t.n2.system->clock - 7);
+  t.n2.ctx.settings.wait_for_previous_source_timeout = "300";
+  auto leg = our_leg(150);
+  leg.superblock.feature_map |= 2u;  // a recovery into it was cut
+  t.n2.system->members["/dev/ubda"] = leg;
+  flags::PeerReport n1;
+  n1.node = "n1";
+  n1.reachable = true;
+  n1.in_service = true;
+  n1.flags.last_owner = true;
+  n1.flags.source = "n1";
+  n1.flags.generation = generation(0xbb, {0xaa});
+  n1.leg.has_superblock = true;
+  n1.leg.events = 160;
+  t.n2.system->peers["n1"] = fake::reports(n1);
+
+  const auto facts = mirror::failover::gather_service_facts(t.n2.ctx, kTag, true);
+  const auto& q = facts.query;
+  CHECK(q.node == "n2");
+  CHECK(q.local.last_owner == false);
+  CHECK(q.local.source == "n1");
+  CHECK(q.local.data_corrupt);
+  CHECK(q.local.sync_state == SyncState::InSync);
+  CHECK(q.local.generation == generation(0xaa, {0x11}));
+  CHECK(q.leg.has_superblock);
+  CHECK(q.leg.array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.leg.events == 150);
+  CHECK(q.leg.recovery_incomplete);
+  CHECK(q.leg.bitmap_usable);
+  CHECK(q.leg.bitmap_events_cleared == 130);
+  CHECK(q.already_in_service == false);
+  CHECK(q.source_seen_since_boot);
+  REQUIRE(q.peers.size() == 1);
+  CHECK(q.peers[0].node == "n1");
+  CHECK(q.peers[0].reachable);
+  CHECK(q.peers[0].in_service);
+  CHECK(q.peers[0].flags.last_owner);
+  CHECK(q.peers[0].flags.generation == generation(0xbb, {0xaa}));
+  CHECK(q.peers[0].leg.events == 160);
+  CHECK(q.force);
+  CHECK(q.wait_timeout_s == 300);
+  CHECK(q.waited_s == 7);
+  CHECK(facts.wait_started == t.n2.system->clock - 7);
+  CHECK(facts.now == t.n2.system->clock);
+  // The local leg is flushed before its superblock is read.
+  CHECK(t.n2.system->index_of("run blockdev --flushbufs /dev/ubda") < t.n2.system->index_of("on n1: flags-report"));
+}
+
+TEST_CASE("restore: in service elsewhere is refused with its code, and this system gives up last_owner") {
+  TakeoverOnN2 t;
+  t.n2.flags().set_last_owner(kTag, "n2");  // an old claim
+  flags::PeerReport n1;
+  n1.node = "n1";
+  n1.reachable = true;
+  n1.in_service = true;
+  n1.flags.last_owner = true;
+  n1.flags.generation = generation(0xbb, {0xaa});
+  t.n2.system->peers["n1"] = fake::reports(n1);
+  try {
+    mirror::failover::restore(t.n2.ctx, kTag, false);
+    FAIL("restore went in service while n1 has it");
+  } catch (const mirror::OpError& e) {
+    CHECK(e.exit_code == mirror::kRefusedInServiceElsewhere);
+    CHECK(std::string(e.what()).find("datarep is in service on n1") != std::string::npos);
+  }
+  CHECK(!t.n2.flags().last_owner(kTag));
+  CHECK(!t.n2.system->saw("run mdadm"));
+}
+
+TEST_CASE("restore: already in service here runs no takeover, only the reconnect pass") {
+  TakeoverOnN2 t;
+  t.n2.flags().set_last_owner(kTag, "n2");
+  t.n2.system->sysfs["md0/array_state"] = "clean";
+  t.n2.system->sysfs["md0/dev-ubda/state"] = "in_sync";
+  CHECK(mirror::failover::restore(t.n2.ctx, kTag, false) == ServiceAction::AlreadyInService);
+  CHECK(!t.n2.system->saw("run mdadm --assemble"));
+  CHECK(!t.n2.system->saw("self serve --stop"));
+  // Nothing to decide: n1 is asked nothing before the pass tries to serve it.
+  REQUIRE(t.n2.system->saw("on n1: serve datarep"));
+  CHECK(t.n2.system->index_of("on n1: serve datarep") < t.n2.system->index_of("on n1: flags-report"));
+}
+
+TEST_CASE("remove: unmount, stop md, detach the legs, then release last_owner") {
+  TakeoverOnN2 t;
+  t.m.mount_dir = "/data";
+  t.m.fstype = "ext4";
+  t.n2.ctx.store.save(t.m);
+  t.n2.flags().set_last_owner(kTag, "n2");
+  t.n2.system->sysfs["md0/array_state"] = "clean";
+  t.n2.system->sysfs["md0/dev-ubda/state"] = "in_sync";
+  t.n2.system->devices["/dev/md0"].mounted_on = "/data";
+  mirror::save_legs(t.n2.ctx, kTag, {{"n1", "/dev/nbd0"}});
+  std::optional<std::string> owner_at_stop;
+  t.n2.system->on_run = [&](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
+    if (argv.size() > 1 && argv[1] == "--stop") owner_at_stop = t.n2.flags().last_owner(kTag);
+    return std::nullopt;
+  };
+  mirror::failover::remove(t.n2.ctx, kTag);
+  const auto& sys = *t.n2.system;
+  const int umount = sys.index_of("run umount /data");
+  const int stop = sys.index_of("run mdadm --stop /dev/md0");
+  const int detach = sys.index_of("detach /dev/nbd0");
+  REQUIRE(umount >= 0);
+  CHECK(umount < stop);
+  CHECK(stop < detach);
+  CHECK(owner_at_stop == "n2");  // released only once md is down
+  CHECK(!t.n2.flags().last_owner(kTag));
+  CHECK(mirror::load_legs(t.n2.ctx, kTag).empty());
+}
+
+TEST_CASE("quickcheck: healthy, then each problem named") {
+  TakeoverOnN2 t;
+  CHECK(mirror::failover::quickcheck(t.n2.ctx, kTag) == "datarep is not in service on this system (no datarep_last_owner)");
+  t.n2.flags().set_last_owner(kTag, "n2");
+  CHECK(mirror::failover::quickcheck(t.n2.ctx, kTag) == "/dev/md0 is not active with /dev/ubda in it: the mirror is down here");
+  t.n2.system->sysfs["md0/array_state"] = "clean";
+  t.n2.system->sysfs["md0/dev-ubda/state"] = "faulty";
+  CHECK(mirror::failover::quickcheck(t.n2.ctx, kTag) == "the local leg /dev/ubda is not in sync in /dev/md0 (faulty)");
+  t.n2.system->sysfs["md0/dev-ubda/state"] = "in_sync";
+  CHECK(mirror::failover::quickcheck(t.n2.ctx, kTag) == "");
+  CHECK(mirror::failover::quickcheck(t.n2.ctx, "other") == "no mirror other on this system");
+}
