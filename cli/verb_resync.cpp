@@ -3,9 +3,8 @@
 #include "cli_support.hpp"
 #include "netraid/mirror/config_store.hpp"
 #include "netraid/common/quote.hpp"
-#include "netraid/mdadm/sysfs_attributes.hpp"
 #include "netraid/mirror/resync_ops.hpp"
-#include "netraid/mirror/speed_limits.hpp"
+#include "netraid/mirror/resync_rate.hpp"
 
 namespace {
 using namespace netraid;
@@ -97,28 +96,8 @@ int run_set(std::span<const std::string> args) {
                                         std::pair{"--speed-limit-min", &request.min_kbs}})
       if (a.has(option)) *value = cli::parse_number(option, a.values[option], 0, 100'000'000);
     mirror::Context ctx(settings::load());
-    auto m = ctx.store.load(a.positional[0]);
-    if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) throw mirror::OpError("mirror " + m.tag + " is not in service on this system");
-    mdadm::MdSysfs md(mirror::md_name(m.md_device));
-    const auto speed = [](const std::string& where, const std::string& text) {
-      if (auto kbs = mirror::parse_md_speed(text)) return *kbs;
-      throw mirror::OpError(where + " reads " + common::quoted(text.substr(0, 40)) + ", not a speed in KB/s: check the kernel's md");
-    };
-    const auto md_speed = [&](const char* attribute) { return speed(attribute, md.read(attribute)); };
-    const auto system_speed = [&](const char* name) {
-      const auto path = std::string("/proc/sys/dev/raid/") + name;
-      return speed(path, config::read_file(path).value_or(""));
-    };
-    const mirror::SpeedLimits current{md_speed("sync_speed_min"), md_speed("sync_speed_max")};
-    const mirror::SpeedLimits system{system_speed("speed_limit_min"), system_speed("speed_limit_max")};
-    if (auto problem = mirror::speed_limits_problem(request, current, system); !problem.empty())
-      throw cli::ArgsError("set: " + m.tag + ": " + problem);
-    for (const auto& [attribute, value] : {std::pair{"sync_speed_max", request.max_kbs},
-                                           std::pair{"sync_speed_min", request.min_kbs}}) {
-      if (!value) continue;
-      md.write(attribute, *value == 0 ? std::string("system") : std::to_string(*value));
-      std::printf("%s: %s = %s\n", m.tag.c_str(), attribute, md.read(attribute).c_str());
-    }
+    for (const auto& [attribute, value] : mirror::set_speed_limits(ctx, a.positional[0], request))
+      std::printf("%s: %s = %s\n", a.positional[0].c_str(), attribute.c_str(), value.c_str());
     return cli::kOk;
   });
 }

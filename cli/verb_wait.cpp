@@ -6,9 +6,8 @@
 
 #include "cli_support.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
-#include "netraid/mirror/service.hpp"
+#include "netraid/mirror/observe.hpp"
 #include "netraid/mirror/progress.hpp"
-#include "netraid/mdadm/sysfs_attributes.hpp"
 
 namespace {
 const char* kUsageText =
@@ -17,24 +16,6 @@ const char* kUsageText =
     "  (a bar on a terminal, plain lines otherwise). Exit 0 in sync, 1 degraded with nothing to wait\n"
     "  for (a target is out of sync: see 'netraid status'), 3 timed out. Once in sync, the targets\n"
     "  are recorded in_sync (TAG_targets here, TAG_sync_state there): each may take over.\n";
-
-struct Sample {
-  std::string action;    // idle, resync, recover, check, frozen ...
-  std::uint64_t done = 0, total = 0;  // sectors
-  unsigned degraded = 0;
-};
-
-Sample sample(const netraid::mdadm::MdSysfs& md) {
-  Sample s;
-  s.action = md.read("sync_action");
-  s.degraded = static_cast<unsigned>(std::stoul(md.read("degraded")));
-  auto completed = md.read("sync_completed");  // "123 / 456" or "none"
-  if (auto slash = completed.find('/'); slash != std::string::npos) {
-    s.done = std::stoull(completed.substr(0, slash));
-    s.total = std::stoull(completed.substr(slash + 1));
-  }
-  return s;
-}
 
 int run_wait(std::span<const std::string> args) {
   using namespace netraid;
@@ -48,7 +29,6 @@ int run_wait(std::span<const std::string> args) {
     auto m = ctx.store.load(a.positional[0]);
     if (!mirror::mirror_active(ctx, m, ctx.settings.node_name))
       throw mirror::OpError("mirror " + m.tag + " is not in service on this system: wait on its source");
-    mdadm::MdSysfs md(mirror::md_name(m.md_device));
     const bool tty = isatty(STDOUT_FILENO);
     const auto start = std::chrono::steady_clock::now();
     progress::RateEstimator rate;
@@ -56,17 +36,16 @@ int run_wait(std::span<const std::string> args) {
       if (tty) std::printf("\n");
     };
     for (int idle_rounds = 0;;) {
-      Sample s;
+      status::ResyncSample s;
+      // wait takes no lock: delete/remove may stop the array meanwhile.
       try {
-        s = sample(md);
-      } catch (const std::exception&) {
-        if (mirror::mirror_active(ctx, m, ctx.settings.node_name)) throw;
-      }
-      if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) {  // wait takes no lock: delete/remove may stop it meanwhile
+        if (!mirror::mirror_active(ctx, m, ctx.settings.node_name)) throw mirror::OpError("stopped");
+        s = status::sample_resync(ctx, m);
+      } catch (const mirror::OpError&) {
         end_line();
         throw mirror::OpError("mirror " + m.tag + " was deleted or stopped while waiting: see 'netraid status " + m.tag + "'");
       }
-      const bool syncing = s.action != "idle" && s.action != "frozen";
+      const bool syncing = s.syncing();
       if (!syncing && s.degraded == 0) {
         end_line();
         failover::record_target_states(ctx, m);  // the targets may take over from now on
@@ -84,10 +63,10 @@ int run_wait(std::span<const std::string> args) {
       }
       const auto now = std::chrono::steady_clock::now();
       const double elapsed = std::chrono::duration<double>(now - start).count();
-      if (syncing && s.total > 0) {
+      if (syncing && s.total_sectors > 0) {
         idle_rounds = 0;
-        rate.add(elapsed, s.done * 512);
-        progress::ProgressView view{s.done * 512, s.total * 512, elapsed, rate.bytes_per_second()};
+        rate.add(elapsed, s.done_sectors * 512);
+        progress::ProgressView view{s.done_sectors * 512, s.total_sectors * 512, elapsed, rate.bytes_per_second()};
         if (tty)
           std::printf("\r%s: %s %s", m.tag.c_str(), s.action.c_str(), progress::render_bar_line(view, 60).c_str());
         else

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `netraid serve`: the pure half. Parses the verb's arguments and builds the
-// nbdkit command line as an argument vector (never a shell string); the verb
-// (cli/verb_serve.cpp) only runs it and manages the pid file.
+// nbdkit command line as an argument vector (never a shell string);
+// serve_process.cpp runs it and manages the pid file.
 #pragma once
 #include <cstdint>
 #include <optional>

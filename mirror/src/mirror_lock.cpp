@@ -231,7 +231,7 @@ std::optional<MirrorLock> Locker::attempt(const std::string& tag, const std::str
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, record.data(), record.size(), 0) < 0) {
       // Only the record is lost: the lock is held all the same.
     }
-    ::setenv(kHeldEnv, tag.c_str(), 1);  // for our own netraid children (run_self)
+    ::setenv(kHeldEnv, tag.c_str(), 1);  // a netraid started under this lock does not wait for it
     return MirrorLock(tag, fd);
   }
   const int err = errno;

@@ -2,6 +2,7 @@
 // The System the product runs on: posix_spawn through mdadm-glue's runner,
 // remote exec through the configured transport, /sys, the disks, netlink.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "netraid/nbd/client.hpp"
 #include "netraid/nbd/error.hpp"
 #include "netraid/nbd/socket.hpp"
+#include "serve_process.hpp"
 
 namespace netraid::mirror {
 
@@ -30,7 +32,8 @@ namespace {
 
 class RealSystem final : public System {
  public:
-  explicit RealSystem(const settings::Settings& s) : transport_(s.transport), remote_netraid_(s.remote_netraid) {
+  explicit RealSystem(const settings::Settings& s)
+      : transport_(s.transport), remote_netraid_(s.remote_netraid), run_dir_(s.run_dir) {
     std::error_code ec;
     self_exe_ = fs::read_symlink("/proc/self/exe", ec).string();
     if (self_exe_.empty()) self_exe_ = "netraid";
@@ -50,12 +53,6 @@ class RealSystem final : public System {
     std::vector<std::string> command{remote_netraid_};
     command.insert(command.end(), args.begin(), args.end());
     return run(remote::build_argv(transport_, host, command));
-  }
-
-  ProgramResult run_self(const std::vector<std::string>& args) override {
-    std::vector<std::string> argv{self_exe_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
   }
 
   void start_detached_self(const std::vector<std::string>& args, const std::string& log_file) override {
@@ -100,6 +97,22 @@ class RealSystem final : public System {
     mdadm::MdSysfs(md).write(attribute, value);
   }
 
+  std::vector<std::string> md_members(const std::string& md) override {
+    try {
+      return mdadm::MdSysfs(md).members();
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+
+  std::optional<std::string> read_proc(const std::string& path) override { return common::read_small_file(path); }
+
+  bool serving(const std::string& tag) override { return server::serve_status(run_dir_, tag).exit_code == 0; }
+  void stop_serving(const std::string& tag) override {
+    const auto r = server::serve_stop(run_dir_, tag);
+    if (r.exit_code != 0) throw OpError(first_line(r.err) + ": this system still serves " + tag + " as a target");
+  }
+
   mdadm::MemberMetadata read_member(const std::string& device) override { return mdadm::read_member_metadata(device); }
 
   DeviceUse device_use(const std::string& device) override {
@@ -136,11 +149,27 @@ class RealSystem final : public System {
     return text && std::strtoull(text->c_str(), nullptr, 10) > 0;
   }
 
+  void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
+    std::vector<pollfd> fds;
+    for (const auto& name : mds) {
+      for (const char* attr : {"degraded", "sync_action"}) {
+        const int fd = ::open(("/sys/block/" + name + "/md/" + attr).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buf[64];
+        (void)!::read(fd, buf, sizeof buf);  // arm the notification
+        fds.push_back({fd, POLLPRI | POLLERR, 0});
+      }
+    }
+    ::poll(fds.data(), fds.size(), seconds * 1000);
+    for (auto& p : fds) ::close(p.fd);
+  }
+
   std::int64_t now() override { return static_cast<std::int64_t>(std::time(nullptr)); }
 
  private:
   remote::Transport transport_;
   std::string remote_netraid_;
+  std::string run_dir_;
   std::string self_exe_;
 };
 

@@ -56,7 +56,7 @@ legs::LegObservation observe(const Context& ctx, const config::MirrorConfig& m, 
 
 }  // namespace
 
-int resync_pass(Context& ctx, const config::MirrorConfig& m, const PassOptions& options) {
+int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOptions& options) {
   if (!mirror_active(ctx, m, ctx.settings.node_name))
     throw OpError("mirror " + m.tag + " is not in service on this system (" + m.md_device +
                   " is not active): run this on its source");

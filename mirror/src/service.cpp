@@ -122,7 +122,7 @@ struct ClaimedFlags {
 
 void stop_serving_as_target(const Context& ctx, const std::string& tag) {
   // This system may still serve its disk as a target of the old source.
-  ctx.system->run_self({"serve", "--stop", tag});
+  ctx.system->stop_serving(tag);
 }
 
 void claim_flags(const FlagStore& s, const ServiceFacts& facts, const flags::ServiceDecision& d) {

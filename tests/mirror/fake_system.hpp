@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,8 @@ class FakeSystem : public netraid::mirror::System {
   std::map<std::string, std::string> sysfs;  // "md0/array_state" -> "clean"
   std::map<std::string, netraid::mdadm::MemberMetadata> members;  // device -> its superblock
   std::map<std::string, DeviceUse> devices;
+  std::map<std::string, std::string> proc;  // "/proc/mdstat" -> its text
+  std::set<std::string> served;             // tags this system serves as a target
   std::int64_t clock = 1'000'000;
 
   ProgramResult run(const std::vector<std::string>& argv) override {
@@ -60,10 +63,6 @@ class FakeSystem : public netraid::mirror::System {
     if (it == peers.end()) return {255, "", "ssh: connect to host " + host + " port 22: No route to host\n"};
     return it->second(args);
   }
-  ProgramResult run_self(const std::vector<std::string>& args) override {
-    events.push_back("self " + joined(args));
-    return {};
-  }
   void start_detached_self(const std::vector<std::string>& args, const std::string&) override {
     events.push_back("detached " + joined(args));
   }
@@ -74,6 +73,23 @@ class FakeSystem : public netraid::mirror::System {
   }
   void md_write(const std::string& md, const std::string& attribute, const std::string& value) override {
     events.push_back("md_write " + md + " " + attribute + " " + value);
+  }
+  std::vector<std::string> md_members(const std::string& md) override {
+    std::vector<std::string> names;
+    for (const auto& [key, value] : sysfs)
+      if (key.rfind(md + "/dev-", 0) == 0 && key.size() > 6 && key.substr(key.size() - 6) == "/state")
+        names.push_back(key.substr(md.size() + 5, key.size() - md.size() - 11));
+    return names;
+  }
+  std::optional<std::string> read_proc(const std::string& path) override {
+    auto it = proc.find(path);
+    if (it == proc.end()) return std::nullopt;
+    return it->second;
+  }
+  bool serving(const std::string& tag) override { return served.count(tag) > 0; }
+  void stop_serving(const std::string& tag) override {
+    events.push_back("stop serving " + tag);
+    served.erase(tag);
   }
   netraid::mdadm::MemberMetadata read_member(const std::string& device) override {
     auto it = members.find(device);
@@ -87,6 +103,10 @@ class FakeSystem : public netraid::mirror::System {
   }
   void detach(const std::string& nbd) override { events.push_back("detach " + nbd); }
   bool nbd_connected(const std::string&) override { return false; }
+  void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
+    events.push_back("wait md event " + joined(mds) + " " + std::to_string(seconds) + " s");
+    clock += seconds;
+  }
   std::int64_t now() override { return clock; }
 
   // Index of the first event starting with PREFIX, or -1.

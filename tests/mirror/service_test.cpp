@@ -82,7 +82,7 @@ TEST_CASE("restore: a target whose source died claims the flags before md assemb
   CHECK(owner_at_assemble == "n2");
   CHECK(source_at_assemble == "n2");
   const auto& sys = *t.n2.system;
-  const int stop_serving = sys.index_of("self serve --stop datarep");
+  const int stop_serving = sys.index_of("stop serving datarep");
   const int assemble = sys.index_of("run mdadm --assemble --run /dev/md0 /dev/ubda");
   const int reads = sys.index_of("md_write md0 dev-ubda/state -writemostly");
   REQUIRE(stop_serving >= 0);
@@ -246,7 +246,7 @@ TEST_CASE("restore: already in service here runs no takeover, only the reconnect
   t.n2.system->sysfs["md0/dev-ubda/state"] = "in_sync";
   CHECK(mirror::failover::restore(t.n2.ctx, kTag, false) == ServiceAction::AlreadyInService);
   CHECK(!t.n2.system->saw("run mdadm --assemble"));
-  CHECK(!t.n2.system->saw("self serve --stop"));
+  CHECK(!t.n2.system->saw("stop serving"));
   // Nothing to decide: n1 is asked nothing before the pass tries to serve it.
   REQUIRE(t.n2.system->saw("on n1: serve datarep"));
   CHECK(t.n2.system->index_of("on n1: serve datarep") < t.n2.system->index_of("on n1: flags-report"));

@@ -22,7 +22,7 @@ struct PassOptions {
 // One pass over all targets of TAG on its source. Returns how many targets are
 // mirroring (in array, not faulty) afterwards. Never throws for one target's
 // trouble: it says what happened and goes on with the next.
-int resync_pass(Context& ctx, const config::MirrorConfig& mirror, const PassOptions& options = {});
+int resync_pass(const Context& ctx, const config::MirrorConfig& mirror, const PassOptions& options = {});
 
 void pause(Context& ctx, const std::string& tag, const std::optional<std::string>& host);
 void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host);

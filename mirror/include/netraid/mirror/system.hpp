@@ -54,9 +54,8 @@ class System {
   virtual ProgramResult run(const std::vector<std::string>& argv) = 0;
   // `netraid ARGS` on another system of the mirror, through remote exec.
   virtual ProgramResult run_on(const std::string& host, const std::vector<std::string>& args) = 0;
-  // This netraid binary, for what needs a process of its own: the nbdkit a
-  // target serves, and the link watcher that outlives the command.
-  virtual ProgramResult run_self(const std::vector<std::string>& args) = 0;
+  // This netraid binary in a process of its own that outlives the command
+  // (the link watcher, `netraid nbd-watch`), output appended to LOG_FILE.
   virtual void start_detached_self(const std::vector<std::string>& args, const std::string& log_file) = 0;
 
   // md's sysfs attributes of array MD ("md0"): "array_state",
@@ -64,16 +63,29 @@ class System {
   virtual std::optional<std::string> md_read(const std::string& md, const std::string& attribute) = 0;
   // One write; the kernel's refusal is an exception with its message.
   virtual void md_write(const std::string& md, const std::string& attribute, const std::string& value) = 0;
+  // The members md lists for MD ("ubda", "nbd0").
+  virtual std::vector<std::string> md_members(const std::string& md) = 0;
+  // A kernel text under /proc ("/proc/mdstat", "/proc/sys/dev/raid/speed_limit_max").
+  virtual std::optional<std::string> read_proc(const std::string& path) = 0;
 
   // The md superblock and bitmap on DEVICE; throws when it has none.
   virtual mdadm::MemberMetadata read_member(const std::string& device) = 0;
   virtual DeviceUse device_use(const std::string& device) = 0;
+
+  // Whether this system serves TAG as a target (its nbdkit runs), and stop
+  // it (netraid-server's process management, in this process).
+  virtual bool serving(const std::string& tag) = 0;
+  virtual void stop_serving(const std::string& tag) = 0;
 
   // Kernel NBD: connect (netlink, in this process), disconnect, and whether
   // a device is connected now.
   virtual AttachOutcome attach(const NbdLink& link) = 0;
   virtual void detach(const std::string& nbd) = 0;
   virtual bool nbd_connected(const std::string& nbd) = 0;
+
+  // Sleeps up to SECONDS, waking early when md signals a change of an
+  // array's degraded count or sync action (sysfs attributes md notifies).
+  virtual void wait_md_event(const std::vector<std::string>& mds, int seconds) = 0;
 
   // Seconds since the epoch.
   virtual std::int64_t now() = 0;
