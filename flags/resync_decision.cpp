@@ -22,20 +22,16 @@ ResyncPlan decide_resync(const ResyncQuery& q) {
       return plan(ResyncKind::Full, false, "target never completed a sync (no generation): full resync");
     case GenerationRelation::MineEmpty:
       return plan(ResyncKind::SplitBrain, false,
-                  "source has no data generation but the target has one: refusing to guess a direction; "
-                  "choose the copy to keep, then `mirror_action TAG fullresync`");
+                  "source has no data generation but the target has one: refusing to guess a direction");
     case GenerationRelation::TheirsAhead:
       return plan(ResyncKind::TargetAhead, false,
                   "target holds a newer data generation than the source (it was in service after the source's "
-                  "copy was taken): resyncing would destroy its writes; bring TAG in service on the target "
-                  "instead, or `mirror_action TAG fullresync` to discard them");
+                  "copy was taken): resyncing would destroy its writes");
     case GenerationRelation::Diverged:
     case GenerationRelation::Unrelated:
       return plan(ResyncKind::SplitBrain, false,
                   std::string("split brain: source and target both wrote after they parted (generations ") +
-                      std::string(to_string(relation)) +
-                      "); no automatic resync. Choose: keep the source's data (`mirror_action TAG fullresync "
-                      "HOST` discards the target's writes), or stop TAG here and force it online on the target");
+                      std::string(to_string(relation)) + "); no automatic resync");
     case GenerationRelation::Same:
     case GenerationRelation::TheirsBehind:
       break;
@@ -64,17 +60,12 @@ ResyncPlan decide_resync(const ResyncQuery& q) {
                   : "target missed later writes of the source: bitmap resync of the source's and target's dirty chunks");
 }
 
-ResyncPlan decide_peer_in_service(const std::string& self, const Generation& self_generation,
-                                  const std::string& peer, const Generation& peer_generation) {
-  const auto keep = [](const std::string& keeper, const std::string& loser) {
-    return "keep " + keeper + "'s data: `netraid remove TAG` on " + loser + ", then `mirror_action TAG fullresync " +
-           loser + "` on " + keeper;
-  };
+ResyncPlan decide_peer_in_service(const Generation& self_generation, const std::string& peer,
+                                  const Generation& peer_generation) {
   return plan(ResyncKind::SplitBrain, false,
               "split brain: " + peer + " has TAG in service too (generations " +
                   std::string(to_string(relate(self_generation, peer_generation))) +
-                  "): both may hold writes the other never saw; no automatic resync either way. Look at both "
-                  "copies, then either " + keep(self, peer) + ", or " + keep(peer, self));
+                  "): both may hold writes the other never saw; no automatic resync either way");
 }
 
 std::string_view to_string(ResyncKind kind) {

@@ -5,10 +5,11 @@ namespace netraid::flags {
 
 namespace {
 
-ServiceDecision refuse(ServiceAction action, std::string reason) {
+ServiceDecision refuse(ServiceAction action, std::string reason, std::string peer = {}) {
   ServiceDecision d;
   d.action = action;
   d.reason = std::move(reason);
+  d.peer = std::move(peer);
   return d;
 }
 
@@ -50,10 +51,16 @@ ServiceDecision go_in_service(const ServiceQuery& q, std::string reason) {
   return d;
 }
 
+std::vector<std::string> unreachable_peers(const ServiceQuery& q) {
+  std::vector<std::string> names;
+  for (const auto& p : q.peers)
+    if (!p.reachable) names.push_back(p.node);
+  return names;
+}
+
 std::string unreachable_list(const ServiceQuery& q) {
   std::string names;
-  for (const auto& p : q.peers)
-    if (!p.reachable) names += (names.empty() ? "" : ", ") + p.node;
+  for (const auto& n : unreachable_peers(q)) names += (names.empty() ? "" : ", ") + n;
   return names;
 }
 
@@ -66,8 +73,8 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     if (p.reachable && p.in_service) {
       auto d = refuse(ServiceAction::RefuseInServiceElsewhere,
                       "TAG is in service on " + p.node + ": this node rejoins as its target when " + p.node +
-                          "'s monitor or 'netraid resync TAG' there reconnects it (to move the service, remove it "
-                          "on " + p.node + " first)");
+                          " reconnects it",
+                      p.node);
       d.clear_last_owner = q.local.last_owner;
       return d;
     }
@@ -75,14 +82,13 @@ ServiceDecision decide_service(const ServiceQuery& q) {
   if (!q.leg.has_superblock)
     return refuse(ServiceAction::RefuseNoLocalData,
                   "the local disk has no md superblock of TAG: this node never held a copy (or its disk was "
-                  "replaced); extend the mirror to it from the source");
+                  "replaced)");
 
   const auto previous = q.local.source.value_or("the previous source");
   if (q.local.sync_state == SyncState::Resyncing || q.leg.recovery_incomplete)
     return refuse(ServiceAction::RefuseHalfSynced,
-                  "this copy is half-resynced (a resync from " + previous +
-                      " was cut): it is not a consistent image; bring " + previous +
-                      " back so the resync finishes (force cannot help here)");
+                  "this copy is half-resynced (a resync from " + previous + " was cut): it is not a consistent image",
+                  q.local.source.value_or(""));
 
   if (q.force) {
     ServiceDecision d;
@@ -106,28 +112,31 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     const auto relation = relate(q.local.generation, p.flags.generation);
     if (relation == GenerationRelation::TheirsAhead) {
       auto d = refuse(ServiceAction::RefusePeerNewer,
-                      p.node + " holds newer data than this node (it was in service later): bring TAG in service "
-                               "on " + p.node + "; this node rejoins as its target when " + p.node +
-                               " resyncs it (its monitor or 'netraid resync TAG' there)");
+                      p.node + " holds newer data than this node (it was in service later); this node rejoins as "
+                               "its target when " + p.node + " resyncs it",
+                      p.node);
       d.clear_last_owner = q.local.last_owner;
       return d;
     }
     if (relation == GenerationRelation::Diverged ||
         (relation == GenerationRelation::Unrelated && !q.local.generation.empty())) {
       return refuse(ServiceAction::RefuseSplitBrain,
-                    "split brain: this node and " + p.node +
-                        " both wrote after they parted; no automatic resync. Choose the copy to keep and run "
-                        "`mirror_action TAG force` on that system; the other is then resynced in full");
+                    "split brain: this node and " + p.node + " both wrote after they parted; no automatic resync",
+                    p.node);
     }
   }
 
   if (q.local.data_corrupt) {
-    std::string hint;
+    std::string reachable;
     for (const auto& p : q.peers)
-      if (p.reachable) hint = "; " + p.node + " is reachable now and holds no newer data, so forcing is safe";
-    return refuse(ServiceAction::RefuseDataCorrupt,
-                  "TAG_data_corrupt is set: this node came back as source without reaching its targets; check "
-                  "TAG_last_owner on every system, then `mirror_action TAG force` on the right one" + hint);
+      if (p.reachable) reachable = p.node;
+    auto d = refuse(ServiceAction::RefuseDataCorrupt,
+                    "TAG_data_corrupt is set: this node came back as source without reaching its targets" +
+                        (reachable.empty() ? std::string{}
+                                           : "; " + reachable + " is reachable now and holds no newer data"),
+                    reachable);
+    d.unreachable = unreachable_peers(q);
+    return d;
   }
 
   if (q.local.last_owner) {
@@ -137,9 +146,9 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     if (!any_reachable) {
       auto d = refuse(ServiceAction::RefuseDataCorrupt,
                       "this node was the source but cannot reach " + unreachable_list(q) +
-                          ", which may have taken over with newer data: TAG_data_corrupt set; bring a target "
-                          "back, or check TAG_last_owner everywhere and `mirror_action TAG force`");
+                          ", which may have taken over with newer data: TAG_data_corrupt set");
       d.set_data_corrupt = true;
+      d.unreachable = unreachable_peers(q);
       return d;
     }
     const auto down = unreachable_list(q);
@@ -155,11 +164,13 @@ ServiceDecision decide_service(const ServiceQuery& q) {
     if (q.peers.empty()) return go_in_service(q, "this node was the source (released cleanly) and the mirror has no targets");
     bool any_reachable = false;
     for (const auto& p : q.peers) any_reachable = any_reachable || p.reachable;
-    if (!any_reachable)
-      return refuse(ServiceAction::RefuseTargetsUnreachable,
-                    "this node released TAG cleanly, but " + unreachable_list(q) +
-                        " cannot be reached and may have taken over since: bring one back, or "
-                        "`mirror_action TAG force` to accept losing any writes made there");
+    if (!any_reachable) {
+      auto d = refuse(ServiceAction::RefuseTargetsUnreachable,
+                      "this node released TAG cleanly, but " + unreachable_list(q) +
+                          " cannot be reached and may have taken over since");
+      d.unreachable = unreachable_peers(q);
+      return d;
+    }
     const auto down = unreachable_list(q);
     return go_in_service(q, "this node was the source and released TAG cleanly; no target took over since" +
                                 (down.empty() ? std::string{} : "; " + down + " will be resynced when it returns"));
@@ -169,15 +180,13 @@ ServiceDecision decide_service(const ServiceQuery& q) {
   if (!q.local.sync_state || q.local.generation.empty())
     return refuse(ServiceAction::RefuseStale, "this copy was never in sync with a source: it cannot go in service");
   if (q.local.sync_state == SyncState::OutOfSync)
-    return refuse(ServiceAction::RefuseStale,
-                  "this copy is out of sync (it missed writes of " + previous +
-                      "): bring " + previous + " back, or `mirror_action TAG force` to accept losing those writes");
+    return refuse(ServiceAction::RefuseStale, "this copy is out of sync (it missed writes of " + previous + ")",
+                  q.local.source.value_or(""));
 
   for (const auto& p : q.peers)
     if (p.reachable && p.flags.last_owner)
       return refuse(ServiceAction::RefusePreviousSourceUp,
-                    p.node + " is up and was the source (TAG_last_owner): bring TAG in service there; this node "
-                             "stays its target");
+                    p.node + " is up and was the source (TAG_last_owner); this node stays its target", p.node);
 
   const auto* source = find_peer(q, q.local.source);
   if (source && source->reachable)  // planned switchover: the old source stopped cleanly
@@ -192,11 +201,14 @@ ServiceDecision decide_service(const ServiceQuery& q) {
   if (q.wait_timeout_s > 0 && q.waited_s >= q.wait_timeout_s)
     return go_in_service(q, previous + " did not return within " + std::to_string(q.wait_timeout_s) +
                                 " s: taking over with this in-sync copy");
-  const auto remaining = q.wait_timeout_s < 0 ? std::string("until it returns (timeout -1)")
-                                              : std::to_string(q.wait_timeout_s - q.waited_s) + " s more";
-  return refuse(ServiceAction::RefuseWaitForPreviousSource,
-                "Out of Sync (Wait for Previous Source): this node came up without " + previous +
-                    ", which may hold newer writes; waiting " + remaining + ", or `mirror_action TAG force`");
+  const auto left = q.wait_timeout_s < 0 ? std::int64_t{-1} : q.wait_timeout_s - q.waited_s;
+  const auto remaining = left < 0 ? std::string("until it returns (timeout -1)") : std::to_string(left) + " s more";
+  auto d = refuse(ServiceAction::RefuseWaitForPreviousSource,
+                  "Out of Sync (Wait for Previous Source): this node came up without " + previous +
+                      ", which may hold newer writes; waiting " + remaining,
+                  q.local.source.value_or(""));
+  d.seconds_left = left;
+  return d;
 }
 
 std::int64_t waited_seconds(std::optional<std::int64_t> started, std::int64_t now) {

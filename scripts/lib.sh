@@ -37,3 +37,5 @@ usage_error() { echo "$PROG: $1: usage: $PROG TAG  (or -t TAG [-i ID])" >&2; exi
 
 # Run netraid with its output on stderr (LifeKeeper logs stderr).
 run_netraid() { "$NETRAID" "$@" >&2; }
+# Refusals advise in the words of these scripts (mirror_action), not the CLI's.
+export NETRAID_ADVICE_FOR=lifekeeper

@@ -8,6 +8,7 @@
 #include "netraid/mdadm/member_device.hpp"
 #include "netraid/mdadm/member_metadata.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
+#include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/failover_plan.hpp"
 #include "peer_flags.hpp"
 
@@ -91,7 +92,9 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   if (!m.find(target)) return ReAdd::Skip;
   const auto q = gather_resync_query(ctx, m, target, nbd);
   const auto plan = flags::decide_resync(q);
-  ctx.say(m.tag + ": " + target + ": " + std::string(flags::to_string(plan.kind)) + " resync: " + plan.reason);
+  const auto advice = resync_advice(plan.kind, m.tag, ctx.settings.node_name, target, ctx.settings.advice_for);
+  ctx.say(m.tag + ": " + target + ": " + std::string(flags::to_string(plan.kind)) + " resync: " +
+          with_tag(plan.reason, m.tag) + (advice.empty() ? "" : "; " + advice));
   if (plan.kind == flags::ResyncKind::TargetAhead || plan.kind == flags::ResyncKind::SplitBrain) {
     s.set_target_state(m.tag, target, SyncState::OutOfSync);
     return ReAdd::Skip;
@@ -132,9 +135,10 @@ bool split_brain_on_refusal(const Context& ctx, const config::MirrorConfig& m, c
     const auto peer = ask_peer(ctx, m, *t, nullptr, /*quiet=*/true);
     if (!peer.reachable || !peer.in_service) return false;
     auto s = flag_store(ctx);
-    const auto plan = flags::decide_peer_in_service(ctx.settings.node_name, s.generation(m.tag).value_or(flags::Generation{}),
-                                                    target, peer.flags.generation);
-    ctx.say(m.tag + ": " + target + ": " + with_tag(plan.reason, m.tag));
+    const auto plan = flags::decide_peer_in_service(s.generation(m.tag).value_or(flags::Generation{}), target,
+                                                    peer.flags.generation);
+    ctx.say(m.tag + ": " + target + ": " + with_tag(plan.reason, m.tag) + "; " +
+            split_brain_advice(m.tag, ctx.settings.node_name, target, ctx.settings.advice_for));
     s.create_directory();
     s.set_target_state(m.tag, target, SyncState::OutOfSync);
     return true;

@@ -8,6 +8,7 @@
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/generation_id.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/failover_plan.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
@@ -194,8 +195,11 @@ flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force) {
   auto facts = gather_service_facts(ctx, tag, force);
   const auto decision = flags::decide_service(facts.query);
   record_decision(ctx, facts, decision);
-  if (!flags::goes_in_service(decision.action))
-    throw OpError("refused: " + with_tag(decision.reason, tag), refusal_exit_code(decision.action));
+  if (!flags::goes_in_service(decision.action)) {
+    const auto advice = service_advice(decision, tag, ctx.settings.node_name, ctx.settings.advice_for);
+    throw OpError("refused: " + with_tag(decision.reason, tag) + (advice.empty() ? "" : "; " + advice),
+                  refusal_exit_code(decision.action));
+  }
   std::error_code ec;
   fs::create_directories(ctx.settings.run_dir, ec);
   if (decision.action != flags::ServiceAction::AlreadyInService) take_over(ctx, facts, decision);

@@ -45,6 +45,13 @@ Settings load() {
   const auto text = common::read_small_file(path, "settings");
   auto s = parse(text.value_or(""), host, conf_dir, env("NETRAID_RUN_DIR"));
   s.wait_for_previous_source_timeout = env("LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT");
+  if (const auto advice_for = env("NETRAID_ADVICE_FOR"); !advice_for.empty()) {
+    const auto audience = parse_audience(advice_for);
+    if (!audience)
+      throw std::invalid_argument("NETRAID_ADVICE_FOR=" + common::quoted(advice_for) +
+                                  " is not netraid, lifekeeper or pacemaker: unset it or give one of those");
+    s.advice_for = *audience;
+  }
   return s;
 }
 

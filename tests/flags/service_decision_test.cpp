@@ -82,6 +82,10 @@ void check_row(const Row& row) {
   CHECK(got == row.targets);
   CHECK(d.reason.find(row.reason_has) != std::string::npos);
   CHECK(d.reason.find('\n') == std::string::npos);
+  // What to do is the front end's to say (mirror/advice): no command here.
+  CHECK(d.reason.find('`') == std::string::npos);
+  CHECK(d.reason.find("netraid") == std::string::npos);
+  CHECK(d.reason.find("mirror_action") == std::string::npos);
   CHECK(goes_in_service(d.action) ==
         (row.action == ServiceAction::InServicePartialResync || row.action == ServiceAction::InServiceFullResync ||
          row.action == ServiceAction::ForceOnline || row.action == ServiceAction::AlreadyInService));
@@ -146,7 +150,7 @@ TEST_CASE("service: Scenario 2 - the new source dies during the resync of the ol
   const std::vector<Row> rows{
       {"half-resynced copy refuses restore", half, ServiceAction::RefuseHalfSynced, kNone, {}, "half-resynced"},
       {"force cannot bring a half-resynced copy in service", half_forced, ServiceAction::RefuseHalfSynced, kNone,
-       {}, "force cannot help"},
+       {}, "not a consistent image"},
       {"an interrupted rebuild in the superblock counts even if the flag says in_sync", cut_in_superblock,
        ServiceAction::RefuseHalfSynced, kNone, {}, "half-resynced"},
       {"no wait timeout makes a half-resynced copy usable", waited_long, ServiceAction::RefuseHalfSynced, kNone, {},
@@ -173,11 +177,11 @@ TEST_CASE("service: Scenario 3 - both die, the old source boots first and cannot
       {"old source alone: refuse and set data_corrupt", alone, ServiceAction::RefuseDataCorrupt,
        {true, false, false, false}, {}, "TAG_data_corrupt set"},
       {"flag already set: still refused, not set again", still_flagged, ServiceAction::RefuseDataCorrupt, kNone, {},
-       "mirror_action TAG force"},
+       "TAG_data_corrupt is set"},
       {"operator forces: flag cleared, in service, new term", forced, ServiceAction::ForceOnline,
        {false, true, false, true}, {}, "forced online"},
       {"target reachable again: still refused, but told forcing is safe", target_back,
-       ServiceAction::RefuseDataCorrupt, kNone, {}, "forcing is safe"},
+       ServiceAction::RefuseDataCorrupt, kNone, {}, "n2 is reachable now and holds no newer data"},
       {"forced with the target back: target resyncs partially", forced_with_target, ServiceAction::ForceOnline,
        {false, true, false, true}, {{"n2", ResyncKind::Partial}}, "forced online"},
   };
@@ -209,9 +213,28 @@ TEST_CASE("service: Scenario 4 - both die, the target boots first") {
       {"source returns: in service there, target resyncs partially", source_back,
        ServiceAction::InServicePartialResync, kNewTerm, {{"n2", ResyncKind::Partial}}, "was the source"},
       {"restore on the target while the source is up: refused", target_again, ServiceAction::RefusePreviousSourceUp,
-       kNone, {}, "bring TAG in service there"},
+       kNone, {}, "n1 is up and was the source"},
   };
   for (const auto& row : rows) check_row(row);
+
+  // The parameters a front end words its advice from.
+  CHECK(decide_service(target_first).peer == "n1");
+  CHECK(decide_service(target_first).seconds_left == -1);
+  CHECK(decide_service(bounded).seconds_left == 200);
+  CHECK(decide_service(target_again).peer == "n1");
+}
+
+TEST_CASE("service: a refusal names the systems it is about") {
+  const auto alone = on("n1", source_flags({G1, {}}), {down("n2"), down("n3")});
+  const auto d = decide_service(alone);
+  CHECK(d.action == ServiceAction::RefuseDataCorrupt);
+  CHECK(d.unreachable == std::vector<std::string>{"n2", "n3"});
+  const auto elsewhere = on("n2", target_flags(SyncState::InSync, {G1, {}}),
+                            {up("n1", source_flags({G1, {}}), /*in_service=*/true)});
+  CHECK(decide_service(elsewhere).action == ServiceAction::RefuseInServiceElsewhere);
+  CHECK(decide_service(elsewhere).peer == "n1");
+  const auto half = on("n1", target_flags(SyncState::Resyncing, {G1, {}}, "n2"), {down("n2")});
+  CHECK(decide_service(half).peer == "n2");
 }
 
 TEST_CASE("service: stale targets, split brain and newer peers are never brought in silently") {
@@ -235,8 +258,8 @@ TEST_CASE("service: stale targets, split brain and newer peers are never brought
       {"operator accepts a stale copy by force", stale_forced, ServiceAction::ForceOnline,
        {false, false, false, true}, {}, "forced online"},
       {"never in sync", never_synced, ServiceAction::RefuseStale, kNone, {}, "never in sync"},
-      {"split brain at reconnect: refused, choices given", split, ServiceAction::RefuseSplitBrain, kNone, {},
-       "mirror_action TAG force"},
+      {"split brain at reconnect: refused", split, ServiceAction::RefuseSplitBrain, kNone, {},
+       "both wrote after they parted"},
       {"peer holds newer data: refused, rejoin as its target", peer_newer, ServiceAction::RefusePeerNewer,
        {false, false, true, false}, {}, "holds newer data"},
       {"forcing over a newer peer overwrites it in full, by choice", forced_over_newer, ServiceAction::ForceOnline,

@@ -35,6 +35,12 @@ try_on n1 test -e /sys/block/md0/md/array_state && fail "n1 assembled md0 althou
 OUT=$(nr n1 restore $TAG 2>&1) && fail "a second restore on n1 succeeded with data_corrupt set"
 echo "    $OUT"
 echo "$OUT" | grep -q "${TAG}_data_corrupt is set" || fail "second refusal does not name data_corrupt"
+# Advice in the words of whoever asked: the CLI's ...
+echo "$OUT" | grep -q "netraid force $TAG --yes" || fail "netraid restore did not advise netraid force"
+echo "$OUT" | grep -q "mirror_action" && fail "netraid restore advised a LifeKeeper command"
+# ... and the LifeKeeper scripts'.
+OUT=$(try_on n1 "$SOURCE_DIR/scripts/netraid/restore" $TAG 2>&1) && fail "the LifeKeeper restore succeeded with data_corrupt set"
+echo "$OUT" | grep -q "mirror_action $TAG force" || fail "the LifeKeeper restore did not advise mirror_action force: $OUT"
 nr n1 quickcheck $TAG 2> /dev/null && fail "quickcheck says healthy while not in service"
 
 step "force without confirmation: a loud refusal, nothing changed"

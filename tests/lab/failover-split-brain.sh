@@ -43,7 +43,7 @@ on n2 ip route del blackhole "$(lab addr n1)/32"
 OUT=$(nr n1 resync $TAG 2>&1)
 echo "$OUT" | sed 's/^/    [n1 resync] /'
 echo "$OUT" | grep -q "split brain: n2 has $TAG in service too" || fail "n1's pass did not report the split brain"
-echo "$OUT" | grep -q "mirror_action $TAG fullresync" || fail "the split-brain message does not say how to resolve it"
+echo "$OUT" | grep -q "netraid fullresync $TAG n2. on n1" || fail "the split-brain message does not say how to resolve it"
 try_on n1 sh -c 'grep -q "nbd" /proc/mdstat' && fail "n2's disk was added to n1's array"
 on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.n1only"' sh "$SHARED" ||
   fail "n1's files changed"

@@ -142,6 +142,22 @@ TEST_CASE("restore: a target that booted without its source waits, counted from 
     return mirror::kOk;
   };
   t.n2.system->clock = 5000;
+  try {
+    mirror::failover::restore(t.n2.ctx, kTag, false);
+  } catch (const mirror::OpError& e) {
+    // The reason, then the advice in the front end's words (the CLI's by default).
+    CHECK(std::string(e.what()).find("waiting 20 s more; bring n1 back, or `netraid force datarep --yes`") !=
+          std::string::npos);
+  }
+  t.n2.flags().clear_wait_started(kTag);
+  t.n2.ctx.settings.advice_for = mirror::Audience::kLifeKeeper;
+  try {
+    mirror::failover::restore(t.n2.ctx, kTag, false);
+  } catch (const mirror::OpError& e) {
+    CHECK(std::string(e.what()).find("or `mirror_action datarep force`") != std::string::npos);
+  }
+  t.n2.flags().clear_wait_started(kTag);
+  t.n2.system->events.clear();
   CHECK(refused_with() == mirror::kRefusedWaitForSource);
   CHECK(t.n2.flags().wait_started(kTag) == 5000);
   CHECK(!t.n2.system->saw("run mdadm"));  // nothing but the bookkeeping

@@ -54,10 +54,10 @@ ResyncPlan decide_resync(const ResyncQuery& q);
 // The target answers that it has TAG in service itself (it took over while
 // it could not see this source): both copies may hold writes the other never
 // saw, whatever their generations say, so nothing is resynced either way.
-// Always SplitBrain; the reason names the peer, how the generations relate
-// and the operator's two choices.
-ResyncPlan decide_peer_in_service(const std::string& self, const Generation& self_generation,
-                                  const std::string& peer, const Generation& peer_generation);
+// Always SplitBrain; the reason names the peer and how the generations
+// relate (the operator's two choices are the front end's advice).
+ResyncPlan decide_peer_in_service(const Generation& self_generation, const std::string& peer,
+                                  const Generation& peer_generation);
 std::string_view to_string(ResyncKind kind);
 
 }  // namespace netraid::flags

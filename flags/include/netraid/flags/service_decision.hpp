@@ -93,7 +93,13 @@ struct TargetPlan {
 
 struct ServiceDecision {
   ServiceAction action = ServiceAction::RefuseNoLocalData;
-  std::string reason;  // one line for the operator and the log
+  // One line for the operator and the log: what is so, in no tool's words
+  // ("TAG" stands for the mirror). What to do about it is the front end's
+  // to say, from the action and the parameters below (mirror/advice.hpp).
+  std::string reason;
+  std::string peer;                      // the system the rule is about (in service, newer, diverged, previous source)
+  std::vector<std::string> unreachable;  // the peers that could not be asked
+  std::int64_t seconds_left = -1;        // RefuseWaitForPreviousSource: -1 = until the previous source returns
   // Effects the caller carries out, in this order, before going in service.
   bool set_data_corrupt = false;
   bool clear_data_corrupt = false;

@@ -5,6 +5,7 @@
 #pragma once
 #include <string>
 
+#include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/remote_exec.hpp"
 
 namespace netraid::mirror::settings {
@@ -21,6 +22,9 @@ struct Settings {
   // LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT as given ("" = unset): restore
   // reads it, and refuses a value that is not a number.
   std::string wait_for_previous_source_timeout;
+  // Whose words advice is given in (advice.hpp): NETRAID_ADVICE_FOR, set by
+  // the LifeKeeper scripts and the OCF agent; the netraid CLI's by default.
+  Audience advice_for = Audience::kNetraid;
 };
 
 // Pure: settings from the JSON text of netraid.json ("" = none) and the
