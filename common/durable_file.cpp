@@ -11,7 +11,7 @@
 
 #include "netraid/common/file_error.hpp"
 #include "netraid/common/quote.hpp"
-#include "unique_fd.hpp"
+#include "netraid/common/unique_fd.hpp"
 
 namespace netraid::common {
 

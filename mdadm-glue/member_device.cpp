@@ -7,23 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "netraid/common/unique_fd.hpp"
+
 namespace netraid::mdadm {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::vector<std::byte> read_at(int fd, const std::string& device, std::uint64_t offset,
                                std::size_t length) {
@@ -46,7 +34,7 @@ std::vector<std::byte> read_at(int fd, const std::string& device, std::uint64_t 
 }  // namespace
 
 MemberMetadata read_member_metadata(const std::string& device, std::uint64_t superblock_offset) {
-  Fd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+  common::UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0)
     throw MemberReadError(device + ": cannot open: " + std::strerror(errno));
   MemberMetadata m;

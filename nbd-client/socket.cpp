@@ -16,11 +16,6 @@
 
 namespace netraid::nbd {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 namespace {
 
 class FdStream : public ByteStream {

@@ -19,12 +19,6 @@ using common::first_line;
 using config::MirrorConfig;
 
 
-namespace {
-
-// md needs room for its superblock and bitmap; anything smaller is a mistake.
-constexpr std::uint64_t kMinDeviceBytes = 16ull << 20;
-
-}  // namespace
 
 void create(Context& ctx, const CreateRequest& req) {
   if (auto e = config::validate_tag(req.tag); !e.empty()) throw UsageError(e);
@@ -44,7 +38,7 @@ void create(Context& ctx, const CreateRequest& req) {
                        config::free_port(ctx.settings.node_name, others), 1, config::ReplicationMode::kSync});
   if (auto e = config::validate(m); !e.empty()) throw UsageError(e);
   if (auto e = config::find_conflict(m, others); !e.empty()) throw UsageError(e);
-  if (auto e = device::leg_refusal(device::inspect_for_leg(req.local_device), kMinDeviceBytes); !e.empty())
+  if (auto e = device::leg_refusal(device::inspect_for_leg(req.local_device), common::kMinLegBytes); !e.empty())
     throw UsageError(e);
   if (!req.mount_dir.empty() && !fs::is_directory(req.mount_dir))
     throw UsageError("mount point " + req.mount_dir + " is not a directory: create it first");
@@ -130,7 +124,7 @@ void extend(Context& ctx, const ExtendRequest& req) {
   if (!mirror_active(ctx, m, ctx.settings.node_name))
     throw OpError("mirror " + m.tag + " is not in service here (" + m.md_device +
                   " is not active): extend it on its source system");
-  if (static_cast<int>(m.systems.size()) - 1 >= config::kMaxTargets)
+  if (m.systems.size() - 1 >= config::kMaxTargets)
     throw UsageError("mirror " + m.tag + " already has " + std::to_string(config::kMaxTargets) +
                      " targets, the most it can have: unextend one first");
   if (req.priority < 1) throw UsageError("priority " + std::to_string(req.priority) + " is invalid: use 1 or more");

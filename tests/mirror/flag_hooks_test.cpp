@@ -29,9 +29,9 @@ mdadm::MemberMetadata leg(std::uint64_t events, std::vector<std::uint64_t> dirty
 struct N1Returns {
   fake::FakeNode n2{"n2"};
   mirror::config::MirrorConfig m = [] {
-    auto m = fixtures::mirror_with_targets(1);
-    m.md_device = "/dev/md0";
-    return m;
+    auto mirror = fixtures::mirror_with_targets(1);
+    mirror.md_device = "/dev/md0";
+    return mirror;
   }();
   flags::PeerReport n1;
 

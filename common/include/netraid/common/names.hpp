@@ -7,14 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace netraid::common {
+#include "netraid/common/limits.hpp"
 
-// md keeps an array's name in the 32-byte set_name of its v1 superblock, NUL
-// padded: mdadm --create --name stores at most 31 characters and cuts a
-// longer name without a word (its own check lets 32 through). Lab-checked
-// with mdadm 4.2 on Linux 6.1 (tests/lab/failover-bad-inputs.sh).
-inline constexpr std::size_t kMaxTagLength = 31;
-inline constexpr std::size_t kMaxNodeNameLength = 64;
+namespace netraid::common {
 
 // nullopt when `tag` is valid, else the one-line problem (the tag quoted):
 // 1..31 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "netraid/common/limits.hpp"
+
 namespace netraid::mdadm {
 
 using Argv = std::vector<std::string>;
@@ -17,7 +19,7 @@ struct ArgvError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-inline constexpr unsigned kMaxTargets = 7;  // so at most 8 raid devices
+using common::kMaxTargets;  // so at most 8 raid devices
 
 struct CreateRaid1 {
   std::string md_device;      // "/dev/md0"

@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "netraid/common/limits.hpp"
+
 namespace netraid::mirror::config {
 
-inline constexpr int kMaxTargets = 7;
+using common::kMaxTargets;
 inline constexpr std::uint16_t kDefaultPort = 10809;
 inline constexpr unsigned kDefaultBitmapChunkKib = 64;
 

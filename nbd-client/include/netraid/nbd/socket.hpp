@@ -2,31 +2,14 @@
 // The thin socket side: TCP connect with a deadline, and the handshake over it.
 #pragma once
 #include <chrono>
-#include <utility>
 
+#include "netraid/common/unique_fd.hpp"
 #include "netraid/nbd/options.hpp"
 #include "netraid/nbd/protocol.hpp"
 
 namespace netraid::nbd {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using common::UniqueFd;
 
 struct Connection {
   UniqueFd fd;
