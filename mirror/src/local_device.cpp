@@ -3,14 +3,6 @@
 
 namespace netraid::mirror::device {
 
-Facts inspect(const std::string& path) {
-  const auto shared = common::inspect_device(path, false);
-  Facts f;
-  f.size_bytes = shared.size_bytes;
-  if (!shared.mountpoints.empty()) f.mounted_on = shared.mountpoints.front();
-  return f;
-}
-
 common::DeviceFacts inspect_for_leg(const std::string& path) { return common::inspect_device(path, true); }
 
 std::string leg_refusal(const common::DeviceFacts& f, std::uint64_t min_bytes) {

@@ -7,7 +7,6 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/leg_plan.hpp"
-#include "netraid/mirror/local_device.hpp"
 #include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"

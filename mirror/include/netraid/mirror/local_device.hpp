@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// A mirror's local device as the CLI sees it: may it become a leg (create),
-// and the two facts other verbs ask of a device in use (size, mount point).
-// The checks themselves are shared with the target's plugin (common/).
+// May a local device become a mirror's leg (create)? The checks themselves
+// are shared with the target's plugin (common/); a device in use is asked
+// through System::device_use.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,14 +9,6 @@
 #include "netraid/common/block_device.hpp"
 
 namespace netraid::mirror::device {
-
-struct Facts {
-  std::uint64_t size_bytes = 0;
-  std::string mounted_on;  // a mount point of the device or a partition of it, if mounted
-};
-
-// Effects: stat, sysfs, mountinfo.
-Facts inspect(const std::string& path);
 
 // Effects: the shared facts, with an O_EXCL probe.
 common::DeviceFacts inspect_for_leg(const std::string& path);
