@@ -10,6 +10,7 @@
 #include "netraid/mirror/service.hpp"
 #include "netraid/mirror/failover_plan.hpp"
 #include "netraid/common/quote.hpp"
+#include "netraid/common/verb_error.hpp"
 #include "netraid/flags/flag_error.hpp"
 
 namespace {
@@ -29,11 +30,32 @@ int run_restore(std::span<const std::string> args) {
                             "  resyncs the targets. Already in service: success. Refused: one line why, exit 10-19 by class\n"
                             "  (netraid(8) EXIT STATUS). --json: one JSON object on stdout, also when refused.\n"))
     return cli::kOk;
-  return cli::run_verb("restore", args, [&] {
+  return cli::run_verb("restore", args, [&]() -> int {
     auto a = cli::parse_args("restore", args, {}, {"--force", "--json"});
     mirror::Context ctx(settings::load());
     const auto tag = one_tag(a, "restore");
-    const auto action = failover::restore(ctx, tag, a.has("--force"));
+    flags::ServiceAction action;
+    try {
+      action = failover::restore(ctx, tag, a.has("--force"));
+    } catch (const failover::Refused& r) {
+      if (!a.has("--json")) throw;
+      // A cluster agent reads why, and whom it is about, from the object.
+      const auto& d = r.decision;
+      std::printf("%s\n", nlohmann::json{{"tag", tag},
+                                          {"node", ctx.settings.node_name},
+                                          {"in_service", false},
+                                          {"refused", failover::refusal_class(d.action)},
+                                          {"reason", d.reason},
+                                          {"advice", r.advice},
+                                          {"peer", d.peer},
+                                          {"unreachable", d.unreachable},
+                                          {"seconds_left", d.seconds_left},
+                                          {"exit_code", r.exit_code}}
+                              .dump()
+                              .c_str());
+      common::report_failure(std::string("restore: ") + r.what(), r.exit_code, /*json=*/false);
+      return r.exit_code;
+    }
     const bool already = action == flags::ServiceAction::AlreadyInService;
     if (a.has("--json"))
       std::printf("%s\n", nlohmann::json{{"tag", tag},

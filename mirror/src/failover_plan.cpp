@@ -29,6 +29,27 @@ int refusal_exit_code(flags::ServiceAction action) {
   return mirror::kFailed;
 }
 
+std::string_view refusal_class(flags::ServiceAction action) {
+  using flags::ServiceAction;
+  switch (action) {
+    case ServiceAction::RefuseWaitForPreviousSource: return "wait_for_previous_source";
+    case ServiceAction::RefuseStale: return "stale";
+    case ServiceAction::RefuseSplitBrain: return "split_brain";
+    case ServiceAction::RefuseInServiceElsewhere: return "in_service_elsewhere";
+    case ServiceAction::RefusePreviousSourceUp: return "previous_source_up";
+    case ServiceAction::RefuseHalfSynced: return "half_synced";
+    case ServiceAction::RefuseDataCorrupt: return "data_corrupt";
+    case ServiceAction::RefusePeerNewer: return "peer_newer";
+    case ServiceAction::RefuseNoLocalData: return "no_local_data";
+    case ServiceAction::RefuseTargetsUnreachable: return "targets_unreachable";
+    case ServiceAction::AlreadyInService:
+    case ServiceAction::InServicePartialResync:
+    case ServiceAction::InServiceFullResync:
+    case ServiceAction::ForceOnline: break;
+  }
+  return "";
+}
+
 using nlohmann::json;
 
 namespace {

@@ -74,6 +74,14 @@ ServiceFacts gather_service_facts(const Context& ctx, const std::string& tag, bo
   return f;
 }
 
+Refused::Refused(const flags::ServiceDecision& d, const std::string& tag, std::string advice_text)
+    : OpError("refused: " + with_tag(d.reason, tag) + (advice_text.empty() ? "" : "; " + advice_text),
+              refusal_exit_code(d.action)),
+      decision(d),
+      advice(std::move(advice_text)) {
+  decision.reason = with_tag(d.reason, tag);
+}
+
 // ---- apply ----
 
 void record_decision(const Context& ctx, const ServiceFacts& facts, const flags::ServiceDecision& d) {
@@ -195,11 +203,8 @@ flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force) {
   auto facts = gather_service_facts(ctx, tag, force);
   const auto decision = flags::decide_service(facts.query);
   record_decision(ctx, facts, decision);
-  if (!flags::goes_in_service(decision.action)) {
-    const auto advice = service_advice(decision, tag, ctx.settings.node_name, ctx.settings.advice_for);
-    throw OpError("refused: " + with_tag(decision.reason, tag) + (advice.empty() ? "" : "; " + advice),
-                  refusal_exit_code(decision.action));
-  }
+  if (!flags::goes_in_service(decision.action))
+    throw Refused(decision, tag, service_advice(decision, tag, ctx.settings.node_name, ctx.settings.advice_for));
   std::error_code ec;
   fs::create_directories(ctx.settings.run_dir, ec);
   if (decision.action != flags::ServiceAction::AlreadyInService) take_over(ctx, facts, decision);

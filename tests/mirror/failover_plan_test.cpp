@@ -147,6 +147,23 @@ TEST_CASE("reported_target_state: a source's record of one target") {
   CHECK_THROWS_AS(failover::reported_target_state(bad, "n2"), std::invalid_argument);
 }
 
+TEST_CASE("refusal_class: every refusal has a distinct machine name, other actions none") {
+  using flags::ServiceAction;
+  std::set<std::string_view> names;
+  for (const auto action : {ServiceAction::RefuseWaitForPreviousSource, ServiceAction::RefuseStale,
+                            ServiceAction::RefuseSplitBrain, ServiceAction::RefuseInServiceElsewhere,
+                            ServiceAction::RefusePreviousSourceUp, ServiceAction::RefuseHalfSynced,
+                            ServiceAction::RefuseDataCorrupt, ServiceAction::RefusePeerNewer,
+                            ServiceAction::RefuseNoLocalData, ServiceAction::RefuseTargetsUnreachable}) {
+    const auto name = failover::refusal_class(action);
+    CHECK(!name.empty());
+    CHECK(name.find(' ') == std::string_view::npos);
+    names.insert(name);
+  }
+  CHECK(names.size() == 10);
+  CHECK(failover::refusal_class(ServiceAction::ForceOnline).empty());
+}
+
 TEST_CASE("refusal_exit_code: each refusal class has its own code, apart from the shared ones") {
   using flags::ServiceAction;
   const ServiceAction refusals[] = {

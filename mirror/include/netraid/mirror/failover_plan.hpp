@@ -17,6 +17,9 @@ namespace netraid::mirror::failover {
 // refusal class (mirror::Exit, netraid(8) EXIT STATUS); kFailed for an action
 // that is not a refusal.
 int refusal_exit_code(flags::ServiceAction action);
+// Its name for machines (`restore --json`): "wait_for_previous_source",
+// "split_brain", ...; "" for an action that is not a refusal.
+std::string_view refusal_class(flags::ServiceAction action);
 
 // A peer's answer to `netraid flags-report TAG`; `targets` is its
 // TAG_targets (what it, as a source, last recorded of each target).

@@ -41,10 +41,18 @@ void record_decision(const Context& ctx, const ServiceFacts& facts, const flags:
 // OpError says why. facts.mirror.md_device may change (N+1: a free one).
 void take_over(Context& ctx, ServiceFacts& facts, const flags::ServiceDecision& decision);
 
+// A restore or force that a failover rule refused: its text is the reason
+// and the advice (worded for Settings::advice_for), its exit code names the
+// class (refusal_exit_code); the decision keeps the systems it names.
+struct Refused : OpError {
+  Refused(const flags::ServiceDecision& d, const std::string& tag, std::string advice_text);
+  flags::ServiceDecision decision;  // "TAG" in the reason replaced by the tag
+  std::string advice;
+};
+
 // Bring TAG in service on this system (idempotent): the three steps above,
-// then mount and reconnect the targets. Returns the action taken; a refusal
-// is an OpError whose text is the reason and whose exit code names its class
-// (refusal_exit_code).
+// then mount and reconnect the targets. Returns the action taken; throws
+// Refused when a failover rule says no.
 flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force);
 
 // Take TAG out of service here: unmount, stop md, detach NBD legs; clears
