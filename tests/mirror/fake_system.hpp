@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // A recording System for orchestration tests: every effect is appended to
 // `events` as one line ("run mdadm --assemble ...", "on n1: flags-report
-// datarep", "md_write md0 dev-ubda/state -writemostly"), and a small md is
-// played: `mdadm --assemble MD LEG` makes MD active with LEG in sync,
-// `mdadm --stop MD` stops it. What peers answer and what disks hold is set
+// datarep", "md_write md0 dev-ubda/state -writemostly"), and a small md and
+// NBD are played: `mdadm --assemble MD LEG` makes MD active with LEG in
+// sync, --add/--re-add/--fail/--remove change a member, `mdadm --stop MD`
+// stops it; attach connects the first free /dev/nbdN to a reachable export. What peers answer and what disks hold is set
 // by the test. Flags, configs and runtime state are real files in a
 // temporary directory (FakeNode), written by the product's own code.
 #pragma once
@@ -48,6 +49,8 @@ class FakeSystem : public netraid::mirror::System {
   std::map<std::string, DeviceUse> devices;
   std::map<std::string, std::string> proc;  // "/proc/mdstat" -> its text
   std::set<std::string> served;             // tags this system serves as a target
+  std::set<std::string> reachable_exports;  // addresses whose NBD server answers attach
+  std::set<std::string> connected;          // "/dev/nbdN" attached now
   std::int64_t clock = 1'000'000;
 
   ProgramResult run(const std::vector<std::string>& argv) override {
@@ -99,10 +102,17 @@ class FakeSystem : public netraid::mirror::System {
   DeviceUse device_use(const std::string& device) override { return devices[device]; }
   AttachOutcome attach(const NbdLink& link) override {
     events.push_back("attach " + link.address + ":" + std::to_string(link.port) + " " + link.export_name);
-    return {"", "Connection refused"};
+    if (!reachable_exports.count(link.address)) return {"", "Connection refused"};
+    std::string nbd = link.device;
+    for (int i = 0; nbd.empty() || connected.count(nbd); ++i) nbd = "/dev/nbd" + std::to_string(i);
+    connected.insert(nbd);
+    return {nbd, ""};
   }
-  void detach(const std::string& nbd) override { events.push_back("detach " + nbd); }
-  bool nbd_connected(const std::string&) override { return false; }
+  void detach(const std::string& nbd) override {
+    events.push_back("detach " + nbd);
+    connected.erase(nbd);
+  }
+  bool nbd_connected(const std::string& nbd) override { return connected.count(nbd) > 0; }
   void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
     events.push_back("wait md event " + joined(mds) + " " + std::to_string(seconds) + " s");
     clock += seconds;
@@ -125,6 +135,12 @@ class FakeSystem : public netraid::mirror::System {
       sysfs[md + "/array_state"] = "clean";
       for (std::size_t i = 4; i < argv.size(); ++i)
         sysfs[md + "/dev-" + std::filesystem::path(argv[i]).filename().string() + "/state"] = "in_sync";
+    } else if (argv[1] == "--manage" && argv.size() == 5) {  // mdadm --manage MD --OP LEG
+      const auto member = std::filesystem::path(argv[2]).filename().string() + "/dev-" +
+                          std::filesystem::path(argv[4]).filename().string() + "/state";
+      if (argv[3] == "--add" || argv[3] == "--re-add") sysfs[member] = "in_sync";
+      if (argv[3] == "--fail") sysfs[member] = "faulty";
+      if (argv[3] == "--remove") sysfs.erase(member);
     } else if (argv[1] == "--stop") {
       const auto md = std::filesystem::path(argv[2]).filename().string();
       for (auto it = sysfs.begin(); it != sysfs.end();)

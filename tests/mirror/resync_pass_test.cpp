@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The resync pass on the source against the recording fake: the order of
+// serve, attach, re-add and write-mostly for a returning target; a failed
+// leg taken out before it is reconnected; a paused target left out.
+#include <doctest/doctest.h>
+
+#include "fake_system.hpp"
+#include "fixtures.hpp"
+#include "netraid/mirror/resync_ops.hpp"
+
+using namespace netraid;
+using flags::SyncState;
+
+namespace {
+
+const std::string kTag = "datarep";
+
+mdadm::MemberMetadata our_superblock() {
+  mdadm::MemberMetadata md;
+  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  md.superblock.events = 500;
+  md.bitmap.emplace();
+  return md;
+}
+
+// n1 is the source with md0 on /dev/ubda; n2 is its target.
+struct SourceN1 {
+  fake::FakeNode n1{"n1"};
+  mirror::config::MirrorConfig m = [] {
+    auto mirror = fixtures::mirror_with_targets(1);
+    mirror.md_device = "/dev/md0";
+    return mirror;
+  }();
+
+  SourceN1() {
+    n1.ctx.store.save(m);
+    auto f = n1.flags();
+    f.create_directory();
+    f.set_last_owner(kTag, "n1");
+    f.set_source(kTag, "n1");
+    f.set_generation(kTag, {0xaa, {}});
+    auto& sys = *n1.system;
+    sys.sysfs["md0/array_state"] = "clean";
+    sys.sysfs["md0/dev-ubda/state"] = "in_sync";
+    sys.members["/dev/ubda"] = our_superblock();
+    sys.devices["/dev/ubda"].size_bytes = 256 << 20;
+    // n2 serves when asked and reports an in-sync target of this generation.
+    flags::PeerReport n2;
+    n2.node = "n2";
+    n2.reachable = true;
+    n2.flags.source = "n1";
+    n2.flags.sync_state = SyncState::InSync;
+    n2.flags.generation = {0xaa, {}};
+    sys.peers["n2"] = [n2](const std::vector<std::string>& args) -> mirror::ProgramResult {
+      if (args.at(0) == "flags-report") return fake::reports(n2)(args);
+      return {};  // serve, flags-set
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("resync pass: a returning target is served, attached, re-added through the bitmap, then write-mostly") {
+  SourceN1 t;
+  auto& sys = *t.n1.system;
+  sys.reachable_exports.insert(t.m.systems[1].address);
+  sys.members["/dev/nbd0"] = our_superblock();  // n2's disk still holds this array's superblock
+  CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 1);
+  const int serve = sys.index_of("on n2: serve datarep --device /dev/ubda");
+  const int attach = sys.index_of("attach ");
+  const int re_add = sys.index_of("run mdadm --manage /dev/md0 --re-add /dev/nbd0");
+  const int write_mostly = sys.index_of("md_write md0 dev-nbd0/state writemostly");
+  REQUIRE(serve >= 0);
+  REQUIRE(attach >= 0);
+  REQUIRE(re_add >= 0);
+  CHECK(serve < attach);
+  CHECK(attach < re_add);
+  CHECK(re_add < write_mostly);
+  CHECK(sys.events[serve].find("--allow " + t.m.systems[0].address) != std::string::npos);
+  CHECK(sys.events[serve].find("--size 268435456") != std::string::npos);
+  CHECK(mirror::load_legs(t.n1.ctx, kTag) == mirror::Legs{{"n2", "/dev/nbd0"}});
+  CHECK(!sys.saw("run mdadm --manage /dev/md0 --add"));  // never a full resync here
+  CHECK(!sys.saw("run mdadm --zero-superblock"));
+}
+
+TEST_CASE("resync pass: a blank target disk gets a full resync (superblock zeroed, plain add)") {
+  SourceN1 t;
+  auto& sys = *t.n1.system;
+  sys.reachable_exports.insert(t.m.systems[1].address);  // /dev/nbd0 has no superblock
+  CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 1);
+  const int zero = sys.index_of("run mdadm --zero-superblock --force /dev/nbd0");
+  const int add = sys.index_of("run mdadm --manage /dev/md0 --add /dev/nbd0");
+  REQUIRE(zero >= 0);
+  CHECK(zero < add);
+  CHECK(!sys.saw("run mdadm --manage /dev/md0 --re-add"));
+  CHECK(t.n1.flags().targets(kTag) == std::map<std::string, SyncState>{{"n2", SyncState::InSync}});
+}
+
+TEST_CASE("resync pass: a failed leg is failed, removed and detached before it is reconnected") {
+  SourceN1 t;
+  auto& sys = *t.n1.system;
+  sys.sysfs["md0/dev-nbd0/state"] = "faulty";
+  sys.connected.insert("/dev/nbd0");
+  mirror::save_legs(t.n1.ctx, kTag, {{"n2", "/dev/nbd0"}});
+  sys.members["/dev/nbd0"] = our_superblock();
+  sys.reachable_exports.insert(t.m.systems[1].address);
+  CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 1);
+  const int fail = sys.index_of("run mdadm --manage /dev/md0 --fail /dev/nbd0");
+  const int remove = sys.index_of("run mdadm --manage /dev/md0 --remove /dev/nbd0");
+  const int detach = sys.index_of("detach /dev/nbd0");
+  const int serve = sys.index_of("on n2: serve");
+  REQUIRE(fail >= 0);
+  CHECK(fail < remove);
+  CHECK(remove < detach);
+  CHECK(detach < serve);
+  CHECK(sys.saw("run mdadm --manage /dev/md0 --re-add /dev/nbd0"));
+}
+
+TEST_CASE("resync pass: an unreachable target stays out and is said so, once") {
+  SourceN1 t;
+  auto& sys = *t.n1.system;
+  sys.peers.erase("n2");
+  CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 0);
+  CHECK(!sys.saw("attach "));
+  CHECK(t.n1.said_line("n2: unreachable or not serving"));
+  CHECK(t.n1.flags().targets(kTag) == std::map<std::string, SyncState>{{"n2", SyncState::OutOfSync}});
+}
+
+TEST_CASE("resync pass: a paused target is taken out and not reconnected") {
+  SourceN1 t;
+  auto& sys = *t.n1.system;
+  sys.sysfs["md0/dev-nbd0/state"] = "in_sync";
+  sys.connected.insert("/dev/nbd0");
+  mirror::save_legs(t.n1.ctx, kTag, {{"n2", "/dev/nbd0"}});
+  mirror::save_paused(t.n1.ctx, kTag, {"n2"});
+  CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 0);
+  CHECK(sys.saw("run mdadm --manage /dev/md0 --remove /dev/nbd0"));
+  CHECK(sys.saw("detach /dev/nbd0"));
+  CHECK(!sys.saw("on n2: serve"));
+}
+
+TEST_CASE("resync pass: refused on a system where the mirror is not in service") {
+  SourceN1 t;
+  t.n1.system->sysfs.clear();
+  CHECK_THROWS_AS(mirror::resync_pass(t.n1.ctx, t.m), mirror::OpError);
+  CHECK(t.n1.system->events.empty());
+}
