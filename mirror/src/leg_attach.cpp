@@ -3,6 +3,8 @@
 
 #include <filesystem>
 
+#include "netraid/mdadm/mdadm_argv.hpp"
+
 namespace netraid::mirror {
 
 NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const std::string& device,
@@ -28,6 +30,18 @@ void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const s
 void set_write_mostly(const Context& ctx, const std::string& md_device, const std::string& leg, bool on) {
   ctx.system->md_write(md_name(md_device), "dev-" + std::filesystem::path(leg).filename().string() + "/state",
                        on ? "writemostly" : "-writemostly");
+}
+
+void stop_array_and_legs(const Context& ctx, const config::MirrorConfig& m) {
+  if (mirror_active(ctx, m, ctx.settings.node_name)) {
+    ctx.say("stopping " + m.md_device);
+    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
+  }
+  for (const auto& [host, nbd] : load_legs(ctx, m.tag)) {
+    ctx.say("detaching " + nbd + " (" + host + ")");
+    detach_leg(ctx, nbd);
+  }
+  save_legs(ctx, m.tag, {});
 }
 
 void detach_leg(const Context& ctx, const std::string& nbd) {

@@ -264,14 +264,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
     ctx.say("unmounting " + facts.mounted_on);
     ctx.run_checked({"umount", facts.mounted_on});
   }
-  if (mirror_active(ctx, m, ctx.settings.node_name)) {
-    ctx.say("stopping " + m.md_device);
-    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
-  }
-  for (const auto& [host, nbd] : load_legs(ctx, tag)) {
-    ctx.say("detaching " + nbd + " (" + host + ")");
-    detach_leg(ctx, nbd);
-  }
+  stop_array_and_legs(ctx, m);
   for (std::size_t i = 1; i < m.systems.size(); ++i) {
     const auto& t = m.systems[i];
     if (t.host == ctx.settings.node_name) continue;

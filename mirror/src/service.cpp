@@ -228,15 +228,7 @@ void remove(Context& ctx, const std::string& tag, bool filesystem_only) {
     ctx.run_checked({"umount", m.mount_dir});
   }
   if (filesystem_only) return;
-  if (mirror_active(ctx, m, ctx.settings.node_name)) {
-    ctx.say("stopping " + m.md_device);
-    ctx.mdadm_checked(mdadm::stop_argv(m.md_device));
-  }
-  for (const auto& [host, nbd] : load_legs(ctx, tag)) {
-    ctx.say("detaching " + nbd + " (" + host + ")");
-    detach_leg(ctx, nbd);
-  }
-  save_legs(ctx, tag, {});
+  stop_array_and_legs(ctx, m);
   // Released cleanly: a target in sync may now take over (switchover).
   flag_store(ctx).clear_last_owner(tag);
   ctx.say(tag + ": out of service on " + ctx.settings.node_name);

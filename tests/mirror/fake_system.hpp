@@ -149,6 +149,20 @@ class FakeSystem : public netraid::mirror::System {
   }
 };
 
+// A leg's md metadata as this array writes it (one set uuid for all tests),
+// with an internal bitmap of 64 KiB chunks and the given dirty chunks.
+inline netraid::mdadm::MemberMetadata md_superblock(std::uint64_t events, std::vector<std::uint64_t> dirty = {}) {
+  netraid::mdadm::MemberMetadata md;
+  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  md.superblock.events = events;
+  md.bitmap.emplace();
+  md.bitmap->chunksize_bytes = 64 << 10;
+  md.bitmap->events_cleared = events > 20 ? events - 20 : 0;
+  md.dirty_chunks = std::move(dirty);
+  return md;
+}
+inline constexpr const char* kArrayUuid = "01020304:05060708:090a0b0c:0d0e0f10";
+
 // A peer's `flags-report` answer.
 inline std::function<ProgramResult(const std::vector<std::string>&)> reports(const netraid::flags::PeerReport& r) {
   return [r](const std::vector<std::string>& args) -> ProgramResult {

@@ -15,16 +15,6 @@ namespace {
 
 const std::string kTag = "datarep";
 
-mdadm::MemberMetadata leg(std::uint64_t events, std::vector<std::uint64_t> dirty = {}) {
-  mdadm::MemberMetadata md;
-  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-  md.superblock.events = events;
-  md.bitmap.emplace();
-  md.bitmap->chunksize_bytes = 64 << 10;
-  md.dirty_chunks = std::move(dirty);
-  return md;
-}
-
 // n2 is the source now (it took over from n1); n1 comes back as /dev/nbd0.
 struct N1Returns {
   fake::FakeNode n2{"n2"};
@@ -42,8 +32,8 @@ struct N1Returns {
     f.set_last_owner(kTag, "n2");
     f.set_source(kTag, "n2");
     f.set_generation(kTag, {0xbb, {0xaa}});
-    n2.system->members["/dev/ubda"] = leg(300);
-    n2.system->members["/dev/nbd0"] = leg(250, {3, 4, 9});
+    n2.system->members["/dev/ubda"] = fake::md_superblock(300);
+    n2.system->members["/dev/nbd0"] = fake::md_superblock(250, {3, 4, 9});
     n1.node = "n1";
     n1.reachable = true;
     n1.flags.last_owner = true;  // it was the source when it died
@@ -62,11 +52,11 @@ TEST_CASE("re-add: gather fills every input of decide_resync from its producer")
   t.n2.system->peers["n1"] = fake::reports(t.n1);
   const auto q = mirror::failover::gather_resync_query(t.n2.ctx, t.m, "n1", "/dev/nbd0");
   CHECK(q.source_generation == flags::Generation{0xbb, {0xaa}});
-  CHECK(q.source_array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.source_array_uuid == fake::kArrayUuid);
   CHECK(q.source_bitmap_usable);  // md checks its own live bitmap at re-add
   CHECK(q.source_bitmap_events_cleared == 0);
   CHECK(q.target_has_superblock);
-  CHECK(q.target_array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.target_array_uuid == fake::kArrayUuid);
   CHECK(q.target_events == 250);
   CHECK(q.target_generation == flags::Generation{0xaa, {}});
   CHECK(q.target_sync_state == SyncState::Resyncing);

@@ -15,14 +15,6 @@ namespace {
 
 const std::string kTag = "datarep";
 
-mdadm::MemberMetadata our_superblock() {
-  mdadm::MemberMetadata md;
-  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-  md.superblock.events = 500;
-  md.bitmap.emplace();
-  return md;
-}
-
 // n1 is the source with md0 on /dev/ubda; n2 is its target.
 struct SourceN1 {
   fake::FakeNode n1{"n1"};
@@ -42,7 +34,7 @@ struct SourceN1 {
     auto& sys = *n1.system;
     sys.sysfs["md0/array_state"] = "clean";
     sys.sysfs["md0/dev-ubda/state"] = "in_sync";
-    sys.members["/dev/ubda"] = our_superblock();
+    sys.members["/dev/ubda"] = fake::md_superblock(500);
     sys.devices["/dev/ubda"].size_bytes = 256 << 20;
     // n2 serves when asked and reports an in-sync target of this generation.
     flags::PeerReport n2;
@@ -64,7 +56,7 @@ TEST_CASE("resync pass: a returning target is served, attached, re-added through
   SourceN1 t;
   auto& sys = *t.n1.system;
   sys.reachable_exports.insert(t.m.systems[1].address);
-  sys.members["/dev/nbd0"] = our_superblock();  // n2's disk still holds this array's superblock
+  sys.members["/dev/nbd0"] = fake::md_superblock(500);  // n2's disk still holds this array's superblock
   CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 1);
   const int serve = sys.index_of("on n2: serve datarep --device /dev/ubda");
   const int attach = sys.index_of("attach ");
@@ -102,7 +94,7 @@ TEST_CASE("resync pass: a failed leg is failed, removed and detached before it i
   sys.sysfs["md0/dev-nbd0/state"] = "faulty";
   sys.connected.insert("/dev/nbd0");
   mirror::save_legs(t.n1.ctx, kTag, {{"n2", "/dev/nbd0"}});
-  sys.members["/dev/nbd0"] = our_superblock();
+  sys.members["/dev/nbd0"] = fake::md_superblock(500);
   sys.reachable_exports.insert(t.m.systems[1].address);
   CHECK(mirror::resync_pass(t.n1.ctx, t.m) == 1);
   const int fail = sys.index_of("run mdadm --manage /dev/md0 --fail /dev/nbd0");

@@ -21,18 +21,6 @@ namespace {
 
 const std::string kTag = "datarep";
 
-mdadm::MemberMetadata our_leg(std::uint64_t events = 120, bool with_bitmap = true) {
-  mdadm::MemberMetadata md;
-  md.superblock.set_uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-  md.superblock.events = events;
-  if (with_bitmap) {
-    md.bitmap.emplace();
-    md.bitmap->chunksize_bytes = 64 << 10;
-    md.bitmap->events_cleared = events - 20;
-  }
-  return md;
-}
-
 flags::Generation generation(std::uint64_t current, std::vector<std::uint64_t> history = {}) {
   return {current, std::move(history)};
 }
@@ -56,7 +44,7 @@ struct TakeoverOnN2 {
     f.set_source(kTag, "n1");
     f.set_sync_state(kTag, SyncState::InSync);
     f.set_generation(kTag, generation(0xaa, {0x11}));
-    n2.system->members["/dev/ubda"] = our_leg();
+    n2.system->members["/dev/ubda"] = fake::md_superblock(120);
   }
   void source_seen_since_boot() {
     std::filesystem::create_directories(n2.ctx.settings.run_dir);
@@ -188,7 +176,7 @@ TEST_CASE("restore: gather fills every input of decide_service from its producer
   f.set_data_corrupt(kTag, "test");
   f.set_wait_started(kTag, t.n2.system->clock - 7);
   t.n2.ctx.settings.wait_for_previous_source_timeout = "300";
-  auto leg = our_leg(150);
+  auto leg = fake::md_superblock(150);
   leg.superblock.feature_map |= 2u;  // a recovery into it was cut
   t.n2.system->members["/dev/ubda"] = leg;
   flags::PeerReport n1;
@@ -211,7 +199,7 @@ TEST_CASE("restore: gather fills every input of decide_service from its producer
   CHECK(q.local.sync_state == SyncState::InSync);
   CHECK(q.local.generation == generation(0xaa, {0x11}));
   CHECK(q.leg.has_superblock);
-  CHECK(q.leg.array_uuid == "01020304:05060708:090a0b0c:0d0e0f10");
+  CHECK(q.leg.array_uuid == fake::kArrayUuid);
   CHECK(q.leg.events == 150);
   CHECK(q.leg.recovery_incomplete);
   CHECK(q.leg.bitmap_usable);

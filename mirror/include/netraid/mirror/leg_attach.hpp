@@ -27,6 +27,10 @@ void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const s
 // source's own leg, after a failover, serves reads again.
 void set_write_mostly(const Context& ctx, const std::string& md_device, const std::string& leg, bool on);
 
+// Stops M's array if it runs here, then detaches every target's leg and
+// forgets them: the mirror is down on this system (remove, delete).
+void stop_array_and_legs(const Context& ctx, const config::MirrorConfig& m);
+
 // Disconnects NBD (after md let go of it). A failure is said, not thrown:
 // the callers are tearing down and go on.
 void detach_leg(const Context& ctx, const std::string& nbd);
