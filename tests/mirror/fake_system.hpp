@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "netraid/flags/flag_store.hpp"
 #include "netraid/mirror/context.hpp"
 #include "netraid/mirror/failover_plan.hpp"
@@ -200,5 +201,28 @@ struct FakeNode {
     return s;
   }
 };
+
+// Mirror "datarep": n1 (priority 1) and n2, each leg /dev/ubda, on /dev/md0.
+inline netraid::mirror::config::MirrorConfig two_node_mirror() {
+  auto m = fixtures::mirror_with_targets(1);
+  m.md_device = "/dev/md0";
+  return m;
+}
+
+// NODE is M's source: M's config saved there, its flags name it last owner
+// and source of generation G, and md runs M's array on its leg.
+inline void make_source(FakeNode& node, const netraid::mirror::config::MirrorConfig& m,
+                        const netraid::flags::Generation& g) {
+  node.ctx.store.save(m);
+  auto f = node.flags();
+  f.create_directory();
+  f.set_last_owner(m.tag, node.ctx.settings.node_name);
+  f.set_source(m.tag, node.ctx.settings.node_name);
+  f.set_generation(m.tag, g);
+  const auto md = std::filesystem::path(m.md_device).filename().string();
+  const auto* self = m.find(node.ctx.settings.node_name);
+  node.system->sysfs[md + "/array_state"] = "clean";
+  node.system->sysfs[md + "/dev-" + std::filesystem::path(self->device).filename().string() + "/state"] = "in_sync";
+}
 
 }  // namespace fake

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include "fake_system.hpp"
-#include "fixtures.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
 
 using namespace netraid;
@@ -18,20 +17,11 @@ const std::string kTag = "datarep";
 // n2 is the source now (it took over from n1); n1 comes back as /dev/nbd0.
 struct N1Returns {
   fake::FakeNode n2{"n2"};
-  mirror::config::MirrorConfig m = [] {
-    auto mirror = fixtures::mirror_with_targets(1);
-    mirror.md_device = "/dev/md0";
-    return mirror;
-  }();
+  mirror::config::MirrorConfig m = fake::two_node_mirror();
   flags::PeerReport n1;
 
   N1Returns() {
-    n2.ctx.store.save(m);
-    auto f = n2.flags();
-    f.create_directory();
-    f.set_last_owner(kTag, "n2");
-    f.set_source(kTag, "n2");
-    f.set_generation(kTag, {0xbb, {0xaa}});
+    fake::make_source(n2, m, {0xbb, {0xaa}});
     n2.system->members["/dev/ubda"] = fake::md_superblock(300);
     n2.system->members["/dev/nbd0"] = fake::md_superblock(250, {3, 4, 9});
     n1.node = "n1";

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include "fake_system.hpp"
-#include "fixtures.hpp"
 #include "netraid/mirror/resync_ops.hpp"
 
 using namespace netraid;
@@ -18,22 +17,11 @@ const std::string kTag = "datarep";
 // n1 is the source with md0 on /dev/ubda; n2 is its target.
 struct SourceN1 {
   fake::FakeNode n1{"n1"};
-  mirror::config::MirrorConfig m = [] {
-    auto mirror = fixtures::mirror_with_targets(1);
-    mirror.md_device = "/dev/md0";
-    return mirror;
-  }();
+  mirror::config::MirrorConfig m = fake::two_node_mirror();
 
   SourceN1() {
-    n1.ctx.store.save(m);
-    auto f = n1.flags();
-    f.create_directory();
-    f.set_last_owner(kTag, "n1");
-    f.set_source(kTag, "n1");
-    f.set_generation(kTag, {0xaa, {}});
+    fake::make_source(n1, m, {0xaa, {}});
     auto& sys = *n1.system;
-    sys.sysfs["md0/array_state"] = "clean";
-    sys.sysfs["md0/dev-ubda/state"] = "in_sync";
     sys.members["/dev/ubda"] = fake::md_superblock(500);
     sys.devices["/dev/ubda"].size_bytes = 256 << 20;
     // n2 serves when asked and reports an in-sync target of this generation.

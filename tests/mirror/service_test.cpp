@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "fake_system.hpp"
-#include "fixtures.hpp"
 #include "netraid/flags/flag_values.hpp"
 #include "netraid/mirror/exit_codes.hpp"
 #include "netraid/mirror/service.hpp"
@@ -28,14 +27,8 @@ flags::Generation generation(std::uint64_t current, std::vector<std::uint64_t> h
 // n2, an in-sync target of n1, about to take over: mirror config, flags and
 // its leg's superblock as a real target has them.
 struct TakeoverOnN2 {
-  using config_t = mirror::config::MirrorConfig;
-  static config_t make_mirror() {
-    auto m = fixtures::mirror_with_targets(1);
-    m.md_device = "/dev/md0";
-    return m;
-  }
   fake::FakeNode n2{"n2"};
-  config_t m = make_mirror();
+  mirror::config::MirrorConfig m = fake::two_node_mirror();
 
   TakeoverOnN2() {
     n2.ctx.store.save(m);
