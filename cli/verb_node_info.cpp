@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Verbs the source runs on a target through remote exec.
-#include <nlohmann/json.hpp>
-
-#include "netraid/mirror/config_store.hpp"
 #include "cli_support.hpp"
+#include "netraid/mirror/config_store.hpp"
 
 namespace {
 
@@ -26,22 +24,12 @@ int run_node_info(std::span<const std::string> args) {
   if (cli::wants_help(args, kNodeInfoUsage)) return cli::kOk;
   return cli::run_verb("node-info", args, [&] {
     auto a = cli::parse_args("node-info", args, {}, {"--json"});
-    auto s = settings::load();
-    const auto address = mirror::first_global_ipv4();
-    if (a.has("--json")) {
-      // The mirrors this system knows, so that a source extending a mirror to
-      // it avoids their ports and disks (N+1: one backup of several sources).
-      auto mirrors = nlohmann::json::array();
-      for (const auto& m : config::Store(s.conf_dir).list()) mirrors.push_back(nlohmann::json::parse(config::render(m)));
-      std::printf("%s\n", nlohmann::json{{"node", s.node_name},
-                                         {"address", address},
-                                         {"version", NETRAID_VERSION},
-                                         {"mirrors", mirrors}}
-                              .dump()
-                              .c_str());
-    }
+    mirror::Context ctx(settings::load());
+    if (a.has("--json"))
+      std::printf("%s\n", mirror::node_info_json(ctx, NETRAID_VERSION).c_str());
     else
-      std::printf("node %s address %s netraid %s\n", s.node_name.c_str(), address.c_str(), NETRAID_VERSION);
+      std::printf("node %s address %s netraid %s\n", ctx.settings.node_name.c_str(), mirror::first_global_ipv4().c_str(),
+                  NETRAID_VERSION);
     return cli::kOk;
   });
 }
@@ -53,12 +41,7 @@ int run_config_import(std::span<const std::string> args) {
   return cli::run_verb("config-import", [&] {
     auto a = cli::parse_args("config-import", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("config-import: give the mirror's JSON document as one argument");
-    auto m = config::parse(a.positional[0]);
-    config::Store store(settings::load().conf_dir);
-    // The md device is chosen per system (an N+1 backup may run another
-    // mirror's array under the source's md name): keep the one used here.
-    if (auto known = store.find(m.tag)) m.md_device = known->md_device;
-    store.save(m);
+    mirror::import_config(mirror::Context(settings::load()), a.positional[0]);
     return cli::kOk;
   });
 }

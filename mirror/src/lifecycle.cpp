@@ -84,6 +84,28 @@ struct RemoteNode {
   std::vector<MirrorConfig> mirrors;  // the mirrors it knows (its /etc/netraid)
 };
 
+}  // namespace
+
+std::string node_info_json(const Context& ctx, const std::string& version) {
+  auto mirrors = nlohmann::json::array();
+  for (const auto& m : ctx.store.list()) mirrors.push_back(nlohmann::json::parse(config::render(m)));
+  return nlohmann::json{{"node", ctx.settings.node_name},
+                        {"address", first_global_ipv4()},
+                        {"version", version},
+                        {"mirrors", mirrors}}
+      .dump();
+}
+
+void import_config(const Context& ctx, const std::string& json) {
+  auto m = config::parse(json);
+  // The md device is chosen per system (an N+1 backup may run another
+  // mirror's array under the source's md name): keep the one used here.
+  if (auto known = ctx.store.find(m.tag)) m.md_device = known->md_device;
+  ctx.store.save(m);
+}
+
+namespace {
+
 RemoteNode ask_node_info(const Context& ctx, const std::string& target) {
   auto r = ctx.run_remote(target, {"node-info", "--json"});
   if (r.exit_code != 0)

@@ -35,6 +35,13 @@ struct ExtendRequest {
 void extend(Context& ctx, const ExtendRequest& request);
 
 void unextend(Context& ctx, const std::string& tag, const std::string& target);
+
+// The other side of extend, run on a target through remote exec:
+// `netraid node-info --json` (who this system is, its address, the mirrors
+// it knows, so a source avoids their ports and disks) and `config-import`
+// (store a mirror's configuration, keeping the md device used here).
+std::string node_info_json(const Context& ctx, const std::string& version);
+void import_config(const Context& ctx, const std::string& json);
 void remove_mirror(Context& ctx, const std::string& tag, bool force);
 
 }  // namespace netraid::mirror
