@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "netraid/common/options.hpp"
 #include "netraid/common/quote.hpp"
 
 namespace netraid::cli {
@@ -14,38 +15,17 @@ std::string ParsedArgs::value_or(const std::string& key, const std::string& fall
 
 ParsedArgs parse_args(const std::string& verb, std::span<const std::string> args,
                       const std::set<std::string>& value_options, const std::set<std::string>& flag_options) {
-  ParsedArgs parsed;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a.size() < 2 || a[0] != '-') {
-      parsed.positional.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-      continue;
-    }
-    std::string key = a;
-    std::optional<std::string> inline_value;
-    if (auto eq = a.find('='); eq != std::string::npos) {
-      key = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    if (value_options.count(key)) {
-      if (inline_value) {
-        parsed.values[key] = *inline_value;
-      } else if (i + 1 < args.size()) {
-        parsed.values[key] = args[++i];
-      } else {
-        throw ArgsError(verb + ": option " + key + " needs a value");
-      }
-    } else if (flag_options.count(key) && !inline_value) {
-      parsed.flags.insert(key);
-    } else {
-      throw ArgsError(verb + ": unknown option " + common::quoted(a) + ": see 'netraid " + verb + " --help'");
-    }
+  common::ParsedOptions options;
+  try {
+    options = common::parse_options(
+        args, {.values = value_options, .flags = flag_options, .repeatable = {}, .aliases = {}});
+  } catch (const common::OptionError& e) {
+    if (e.kind == common::OptionError::Kind::kUnknown)
+      throw ArgsError(verb + ": unknown option " + common::quoted(e.word) + ": see 'netraid " + verb + " --help'");
+    throw ArgsError(verb + ": " + e.what());
   }
+  ParsedArgs parsed{std::move(options.positional), {}, std::move(options.flags)};
+  for (auto& [key, given] : options.values) parsed.values[key] = std::move(given.front());
   return parsed;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Small, strict argument parsing shared by the verbs: unknown options and
-// malformed numbers are errors naming the option and what to give instead.
+// Small, strict argument parsing shared by the verbs, on top of
+// common::parse_options: unknown options, repeated options and malformed
+// numbers are errors naming the option and what to give instead.
 #pragma once
 #include <cstdint>
 #include <map>

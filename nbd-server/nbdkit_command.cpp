@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "netraid/common/names.hpp"
+#include "netraid/common/options.hpp"
 #include "plugin_config.hpp"
 
 namespace netraid::server {
@@ -46,65 +47,63 @@ const char* kUsage = ": see netraid serve --help";
 }
 
 std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::string> args) {
+  static const common::OptionSpec spec{.values = {"--device", "--listen", "--port", "--allow", "--size"},
+                                       .flags = {"--stop", "--status", "--direct", "--takeover"},
+                                       .repeatable = {"--allow"},
+                                       .aliases = {{"-d", "--device"}}};
+  common::ParsedOptions p;
+  try {
+    p = common::parse_options(args, spec);
+  } catch (const common::OptionError& e) {
+    using enum common::OptionError::Kind;
+    if (e.kind == kUnknown) return "netraid serve: unknown option " + e.word + kUsage;
+    if (e.kind == kNeedsValue) return "netraid serve: " + e.option + " needs a value" + kUsage;
+    return "netraid serve: " + std::string(e.what()) + kUsage;
+  }
   ServeRequest req;
-  std::optional<ServeAction> mode;
-  bool have_port = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& out) -> std::string {
-      if (i + 1 >= args.size()) return "netraid serve: " + a + " needs a value" + kUsage;
-      out = args[++i];
-      return "";
-    };
-    std::string v, err;
-    if (a == "--stop" || a == "--status") {
-      const auto m = a == "--stop" ? ServeAction::stop : ServeAction::status;
-      if (mode && *mode != m) return "netraid serve: --stop and --status exclude each other" + std::string(kUsage);
-      mode = m;
-    } else if (a == "--device" || a == "-d") {
-      if (!(err = value(v)).empty()) return err;
-      if (v.empty()) return "netraid serve: --device is empty: give the target disk, e.g. --device /dev/sdb";
-      req.opts.device = v;
-    } else if (a == "--listen") {
-      if (!(err = value(v)).empty()) return err;
-      if (!valid_address(v))
-        return "netraid serve: --listen " + v + ": not a numeric IP address: give e.g. --listen 10.0.0.2";
-      req.opts.listen = v;
-    } else if (a == "--port") {
-      if (!(err = value(v)).empty()) return err;
-      unsigned port = 0;
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
-      if (ec != std::errc() || p != v.data() + v.size() || port == 0 || port > 65535)
-        return "netraid serve: --port " + v + ": not a port: give 1-65535 (default 10809)";
-      req.opts.port = static_cast<uint16_t>(port);
-      have_port = true;
-    } else if (a == "--allow") {
-      if (!(err = value(v)).empty()) return err;
+  if (p.flags.count("--stop") && p.flags.count("--status"))
+    return "netraid serve: --stop and --status exclude each other" + std::string(kUsage);
+  req.action = p.flags.count("--stop") ? ServeAction::stop : p.flags.count("--status") ? ServeAction::status
+                                                                                        : ServeAction::start;
+  if (!p.positional.empty()) {
+    if (auto problem = common::tag_problem(p.positional[0])) return "netraid serve: " + *problem;
+    req.opts.tag = p.positional[0];
+  }
+  if (p.positional.size() > 1)
+    return "netraid serve: unexpected argument " + p.positional[1] + ": give one TAG" + kUsage;
+  if (const auto v = p.value("--device")) {
+    if (v->empty()) return "netraid serve: --device is empty: give the target disk, e.g. --device /dev/sdb";
+    req.opts.device = *v;
+  }
+  if (const auto v = p.value("--listen")) {
+    if (!valid_address(*v))
+      return "netraid serve: --listen " + *v + ": not a numeric IP address: give e.g. --listen 10.0.0.2";
+    req.opts.listen = *v;
+  }
+  if (const auto v = p.value("--port")) {
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), port);
+    if (ec != std::errc() || end != v->data() + v->size() || port == 0 || port > 65535)
+      return "netraid serve: --port " + *v + ": not a port: give 1-65535 (default 10809)";
+    req.opts.port = static_cast<uint16_t>(port);
+  }
+  if (const auto it = p.values.find("--allow"); it != p.values.end()) {
+    for (const auto& v : it->second) {
       if (!valid_address(v))
         return "netraid serve: --allow " + v + ": not a numeric IP address: give the mirror source's address";
       req.opts.allow.push_back(v);
-    } else if (a == "--size") {
-      if (!(err = value(v)).empty()) return err;
-      auto s = parse_size(v);
-      if (!s || *s == 0) return "netraid serve: --size " + v + ": not a size: give bytes or e.g. 10G";
-      req.opts.size = s;
-    } else if (a == "--direct") {
-      req.opts.direct = true;
-    } else if (a == "--takeover") {
-      req.takeover = true;
-    } else if (!a.empty() && a[0] == '-') {
-      return "netraid serve: unknown option " + a + kUsage;
-    } else if (req.opts.tag.empty()) {
-      if (auto problem = common::tag_problem(a)) return "netraid serve: " + *problem;
-      req.opts.tag = a;
-    } else {
-      return "netraid serve: unexpected argument " + a + ": give one TAG" + kUsage;
     }
   }
-  req.action = mode.value_or(ServeAction::start);
+  if (const auto v = p.value("--size")) {
+    auto s = parse_size(*v);
+    if (!s || *s == 0) return "netraid serve: --size " + *v + ": not a size: give bytes or e.g. 10G";
+    req.opts.size = s;
+  }
+  req.opts.direct = p.flags.count("--direct") > 0;
+  req.takeover = p.flags.count("--takeover") > 0;
   if (req.opts.tag.empty()) return "netraid serve: TAG is missing" + std::string(kUsage);
   if (req.action != ServeAction::start) {
-    if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || have_port ||
+    if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || p.has("--port") ||
         req.opts.size || req.opts.direct || req.takeover)
       return "netraid serve: --stop/--status take only TAG" + std::string(kUsage);
     return req;

@@ -148,4 +148,9 @@ TEST_CASE("other verbs' arguments") {
   CHECK(parse_watch_args(w).give_up_s == 30);
   std::vector<std::string> p{"h:1", "m", "--size", "1M"};
   CHECK(parse_probe_args(p).min_size == (1u << 20));
+  CHECK(error_of([] { parse_status_args(std::vector<std::string>{"--json", "--json"}); }) ==
+        "option --json given twice: give it once");
+  CHECK(error_of([] { parse_watch_args(std::vector<std::string>{"/dev/nbd1", "--give-up=1", "--give-up", "2"}); }) ==
+        "option --give-up given twice: give it once");
+  CHECK(error_of([] { attach_args({"h", "m", "--supervise=1"}); }) == "option --supervise takes no value: drop '=1'");
 }

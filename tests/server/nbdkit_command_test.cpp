@@ -106,6 +106,25 @@ TEST_CASE("parse_serve_args: each bad input names the problem") {
         std::string::npos);
 }
 
+TEST_CASE("parse_serve_args: a repeated option is refused, a repeated --allow kept in order") {
+  CHECK(err({"t", "--device", "a", "--device", "b", "--allow", "1.2.3.4"}) ==
+        "netraid serve: option --device given twice: give it once: see netraid serve --help");
+  CHECK(err({"t", "-d", "a", "--device", "b", "--allow", "1.2.3.4"}).find("option --device given twice") !=
+        std::string::npos);
+  CHECK(err({"t", "--device", "a", "--allow", "1.2.3.4", "--port", "1", "--port", "2"})
+            .find("option --port given twice") != std::string::npos);
+  CHECK(err({"--stop", "--stop", "t"}).find("option --stop given twice") != std::string::npos);
+  auto r = ok({"t", "--device", "a", "--allow", "1.2.3.4", "--allow", "1.2.3.5"});
+  CHECK(r.opts.allow == args({"1.2.3.4", "1.2.3.5"}));
+  CHECK(ok({"t", "-d", "/dev/sdb", "--allow", "::1"}).opts.device == "/dev/sdb");
+  CHECK(ok({"t", "--device=/dev/sdb", "--allow=::1"}).opts.device == "/dev/sdb");
+  CHECK(err({"t", "-d"}) == "netraid serve: -d needs a value: see netraid serve --help");
+  CHECK(err({"t", "--direct=1"}) ==
+        "netraid serve: option --direct takes no value: drop '=1': see netraid serve --help");
+  CHECK(err({"--stop", "--status", "t"}) ==
+        "netraid serve: --stop and --status exclude each other: see netraid serve --help");
+}
+
 TEST_CASE("valid_address") {
   CHECK(valid_address("127.0.0.1"));
   CHECK(valid_address("::1"));
