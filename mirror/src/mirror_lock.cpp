@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "netraid/common/options.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mirror/settings.hpp"
 #include "netraid/mirror/exit_codes.hpp"
@@ -49,7 +50,7 @@ const VerbRule* rule_for(std::string_view verb) {
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
       // The target side: a source's extend, resync and delete run it here.
-      {"serve", {{"--device", "-d", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover"},
+      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover"},
                  {"--status"}}},
   };
   auto it = rules.find(verb);
@@ -65,30 +66,26 @@ LockPlan plan(std::string_view verb, std::span<const std::string> args) {
   const VerbRule* rule = rule_for(verb);
   if (!rule) return {};
   if (std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; })) return {};
-  std::string tag;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a.size() < 2 || a[0] != '-') {
-      if (tag.empty()) tag = a;
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-      continue;
-    }
-    const std::string key = a.substr(0, a.find('='));
-    if (rule->read_only_flags.count(key)) return {};
-    if (rule->value_options.count(key)) {
-      if (key == a) ++i;  // --opt VALUE: the value is not the TAG
-      continue;
-    }
-    if (rule->flag_options.count(key) && key == a) continue;
+  common::OptionSpec spec;
+  spec.values = rule->value_options;
+  spec.flags = rule->flag_options;
+  spec.flags.insert(rule->read_only_flags.begin(), rule->read_only_flags.end());
+  spec.repeatable = {"--allow"};     // serve: one per source address
+  spec.aliases = {{"-d", "--device"}};  // serve
+  common::ParsedOptions parsed;
+  try {
+    parsed = common::parse_options(args, spec);
+  } catch (const common::OptionError& e) {
     // Refused here, before the lock file exists, with the verb's own words:
     // a command that exits 2 leaves nothing behind.
-    return {"", std::string(verb) + ": unknown option " + common::quoted(a) + ": see 'netraid " + std::string(verb) +
-                    " --help'"};
+    const std::string v(verb);
+    if (e.kind == common::OptionError::Kind::kUnknown)
+      return {"", v + ": unknown option " + common::quoted(e.word) + ": see 'netraid " + v + " --help'"};
+    return {"", v + ": " + e.what()};
   }
+  for (const auto& flag : rule->read_only_flags)
+    if (parsed.flags.count(flag)) return {};
+  const std::string tag = parsed.positional.empty() ? "" : parsed.positional.front();
   if (!lockable_tag(tag)) return {};  // none, or one the verb refuses itself
   return {tag, ""};
 }

@@ -73,7 +73,16 @@ TEST_CASE("an option the table does not know is refused before anything is locke
   // The words the verb's own parser uses, so the user sees one message.
   CHECK(plan_of("create", {"new", "--local", "/dev/ubdc", "--bogus"}).refusal ==
         "create: unknown option '--bogus': see 'netraid create --help'");
-  CHECK(plan_of("delete", {"datarep", "--force=yes"}).tag.empty());  // a flag takes no value
+  CHECK(plan_of("delete", {"datarep", "--force=yes"}).refusal == "delete: option --force takes no value: drop '=yes'");
+}
+
+TEST_CASE("a repeated option is refused before anything is locked, as the verb itself refuses it") {
+  CHECK(plan_of("extend", {"datarep", "--target", "n2", "--target", "n3"}).refusal ==
+        "extend: option --target given twice: give it once");
+  CHECK(plan_of("serve", {"datarep", "-d", "/dev/a", "--device", "/dev/b"}).tag.empty());
+  // serve takes one --allow per source address.
+  CHECK(plan_of("serve", {"datarep", "--device", "/dev/a", "--allow", "1.2.3.4", "--allow", "1.2.3.5"}).tag ==
+        "datarep");
 }
 
 TEST_CASE("every tag the configuration accepts names a lock file") {
