@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "netraid/mdadm/sysfs_values.hpp"
 #include "netraid/mirror/exit_codes.hpp"
 
 namespace netraid::mirror::failover {
@@ -170,17 +171,9 @@ std::optional<flags::SyncState> effective_sync_state(std::optional<flags::SyncSt
 }
 
 flags::SyncState observed_target_state(bool in_array, bool faulty, const std::string& state) {
-  if (!in_array || faulty || state.find("faulty") != std::string::npos) return flags::SyncState::OutOfSync;
-  // dev-X/state is a comma list: "in_sync,write_mostly", "write_mostly" (rebuilding), ...
-  std::size_t pos = 0;
-  while (pos <= state.size()) {
-    auto end = state.find_first_of(",\n ", pos);
-    if (state.substr(pos, end == std::string::npos ? std::string::npos : end - pos) == "in_sync")
-      return flags::SyncState::InSync;
-    if (end == std::string::npos) break;
-    pos = end + 1;
-  }
-  return flags::SyncState::Resyncing;
+  const auto member = mdadm::parse_member_state(state);
+  if (!in_array || faulty || member.faulty) return flags::SyncState::OutOfSync;
+  return member.in_sync ? flags::SyncState::InSync : flags::SyncState::Resyncing;
 }
 
 TargetUpdate plan_target_update(std::optional<flags::SyncState> recorded, flags::SyncState now) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mdadm/sysfs_values.hpp"
 
 namespace netraid::mirror {
 
@@ -29,7 +30,7 @@ void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const s
 
 void set_write_mostly(const Context& ctx, const std::string& md_device, const std::string& leg, bool on) {
   ctx.system->md_write(md_name(md_device), "dev-" + std::filesystem::path(leg).filename().string() + "/state",
-                       on ? "writemostly" : "-writemostly");
+                       std::string(on ? mdadm::kWriteMostlyOn : mdadm::kWriteMostlyOff));
 }
 
 void stop_array_and_legs(const Context& ctx, const config::MirrorConfig& m) {

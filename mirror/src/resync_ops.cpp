@@ -10,6 +10,7 @@
 #include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"
+#include "netraid/mdadm/sysfs_values.hpp"
 
 namespace netraid::mirror {
 
@@ -44,7 +45,7 @@ legs::LegObservation observe(const Context& ctx, const config::MirrorConfig& m, 
   seen.attached = ctx.system->nbd_connected(leg.nbd);
   if (const auto state = ctx.system->md_read(md_name(m.md_device), "dev-" + leaf(leg.nbd) + "/state")) {
     seen.in_array = true;
-    seen.faulty = state->find("faulty") != std::string::npos;
+    seen.faulty = mdadm::parse_member_state(*state).faulty;
   }
   if (seen.attached && !seen.in_array) {
     auto theirs = array_uuid(ctx, leg.nbd);

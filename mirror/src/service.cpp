@@ -8,6 +8,7 @@
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/generation_id.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mdadm/sysfs_values.hpp"
 #include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/failover_plan.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
@@ -251,7 +252,7 @@ std::string quickcheck(const Context& ctx, const std::string& tag, bool check_fi
     return m.md_device + " is not active with " + self->device + " in it: the mirror is down here";
   const auto state = ctx.system->md_read(md_name(m.md_device), "dev-" + leaf(self->device) + "/state");
   if (!state) return "the local leg " + self->device + " is not a member of " + m.md_device;
-  if (state->find("faulty") != std::string::npos || state->find("in_sync") == std::string::npos)
+  if (const auto member = mdadm::parse_member_state(*state); member.faulty || !member.in_sync)
     return "the local leg " + self->device + " is not in sync in " + m.md_device + " (" + *state + ")";
   if (check_filesystem && !m.mount_dir.empty() && !mounted(ctx, m)) return m.md_device + " is not mounted on " + m.mount_dir;
   record_target_states(ctx, m);
