@@ -6,7 +6,7 @@ const char* kUsageText =
     "usage: netraid create TAG --local DEVICE [--mount DIR [--fstype ext4|xfs]] [--chunk KIB] [--address ADDR]\n"
     "                      [--grace SECONDS]\n"
     "  Creates mirror TAG on this system: a RAID1 of DEVICE alone (degraded), in service at once,\n"
-    "  with an internal write-intent bitmap of KIB-KiB chunks (default 64). With --mount, makes a\n"
+    "  with an internal write-intent bitmap of KIB-KiB chunks (default LKDR_CHUNK_SIZE, else 64). With --mount, makes a\n"
     "  file system on it and mounts it. ADDR is where targets reach this system (default: its first IPv4).\n"
     "  --grace: I/O waits this long for a lost target to reconnect before md fails its leg (default 0).\n";
 

@@ -20,6 +20,7 @@ std::string now_text() {
 
 int run_monitor(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid monitor [--interval SECONDS] [--once]\n"
+                            "  SECONDS: default LKCHECKINTERVAL (/etc/default/LifeKeeper), else 10.\n"
                             "  Supervises every mirror in service on this system: reconnects lost targets (after\n"
                             "  the interval, then doubling up to 60 s while one stays unreachable) and resyncs them\n"
                             "  (partial through the bitmap, full when it cannot tell).\n"
@@ -27,8 +28,10 @@ int run_monitor(std::span<const std::string> args) {
     return cli::kOk;
   return cli::run_verb("monitor", [&] {
     auto a = cli::parse_args("monitor", args, {"--interval"}, {"--once"});
-    const int interval = static_cast<int>(a.has("--interval") ? cli::parse_number("--interval", a.values["--interval"], 1, 3600) : 10);
     mirror::Context ctx(settings::load());
+    // Default: LKCHECKINTERVAL, else 10 s.
+    const int interval = static_cast<int>(a.has("--interval") ? cli::parse_number("--interval", a.values["--interval"], 1, 3600)
+                                                              : ctx.settings.tunables.check_interval_s.value);
     ctx.say = [](const std::string& line) {
       std::printf("%s netraid-monitor: %s\n", now_text().c_str(), line.c_str());
       std::fflush(stdout);

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "netraid/common/defaults_file.hpp"
 #include "netraid/common/file_error.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/common/small_file.hpp"
@@ -10,43 +11,19 @@
 
 namespace netraid::flags {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
-}
-
-std::string unquote(std::string_view value, std::string_view line) {
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
-    value = value.substr(1, value.size() - 2);
-  if (value.find('$') != std::string_view::npos || value.find('`') != std::string_view::npos)
-    throw FlagError(std::string(kLifeKeeperDefaults) + ": " + common::quoted(line) +
-                    " uses shell expansion: set LKROOT in the environment instead");
-  return std::string(value);
-}
-
-}  // namespace
-
 std::string resolve_lkroot(std::optional<std::string_view> env, std::optional<std::string_view> defaults_text) {
   if (env && !env->empty()) return std::string(*env);
-  std::string found;
   if (defaults_text) {
-    std::string_view text = *defaults_text;
-    while (!text.empty()) {
-      const auto nl = text.find('\n');
-      auto line = trim(text.substr(0, nl));
-      text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-      if (line.substr(0, 7) == "export ") line = trim(line.substr(7));
-      if (line.substr(0, 7) != "LKROOT=") continue;
-      auto value = line.substr(7);
-      // Drop a trailing comment after whitespace: LKROOT=/opt/LifeKeeper  # x
-      if (const auto hash = value.find(" #"); hash != std::string_view::npos) value = trim(value.substr(0, hash));
-      found = unquote(value, line);
-    }
+    const auto file = common::parse_defaults_file(*defaults_text);
+    // Without LKROOT no flag can be found: a value netraid cannot read is an
+    // error here, not the warning it is for other keys.
+    if (const auto dropped = file.dropped.find("LKROOT"); dropped != file.dropped.end())
+      throw FlagError(std::string(kLifeKeeperDefaults) + " " + dropped->second +
+                      ", or set LKROOT in the environment");
+    if (const auto entry = file.entries.find("LKROOT"); entry != file.entries.end() && !entry->second.value.empty())
+      return entry->second.value;
   }
-  return found.empty() ? std::string(kDefaultLkroot) : found;
+  return std::string(kDefaultLkroot);
 }
 
 std::string netraid_flag_dir(std::string_view lkroot) {

@@ -11,6 +11,7 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/local_device.hpp"
+#include "netraid/mirror/resync_rate.hpp"
 
 namespace netraid::mirror {
 
@@ -27,7 +28,7 @@ void create(Context& ctx, const CreateRequest& req) {
     throw UsageError("mount point " + common::quoted(req.mount_dir) + " is not an absolute path: give e.g. /data");
   MirrorConfig m;
   m.tag = req.tag;
-  m.bitmap_chunk_kib = req.chunk_kib;
+  m.bitmap_chunk_kib = req.chunk_kib.value_or(ctx.settings.tunables.chunk_kib.value);
   m.grace_seconds = req.grace_seconds;
   m.mount_dir = req.mount_dir;
   m.fstype = req.mount_dir.empty() ? "" : req.fstype;
@@ -56,6 +57,7 @@ void create(Context& ctx, const CreateRequest& req) {
   spec.bitmap_chunk_kb = m.bitmap_chunk_kib;
   spec.name = m.tag;
   ctx.mdadm_checked(mdadm::create_degraded_raid1_argv(spec));
+  apply_tunable_speed_limits(ctx, m);
   ctx.store.save(m);
   save_legs(ctx, m.tag, {});
   // issue 7: this system is the source of a new mirror (last_owner, source, first generation).

@@ -34,4 +34,19 @@ std::vector<std::pair<std::string, std::string>> set_speed_limits(const Context&
   return applied;
 }
 
+void apply_tunable_speed_limits(const Context& ctx, const config::MirrorConfig& m) {
+  const auto& t = ctx.settings.tunables;
+  for (const auto& [attribute, key, value] :
+       {std::tuple{"sync_speed_max", "LKDR_SPEED_LIMIT", t.speed_limit_kbs.value},
+        std::tuple{"sync_speed_min", "LKDR_SPEED_LIMIT_MIN", t.speed_limit_min_kbs.value}}) {
+    if (!value) continue;
+    try {
+      ctx.system->md_write(md_name(m.md_device), attribute, std::to_string(*value));
+      ctx.say(m.tag + ": " + attribute + " = " + std::to_string(*value) + " KB/s (" + key + ")");
+    } catch (const std::exception& e) {
+      ctx.say(m.tag + ": warning: " + key + " not applied to " + m.md_device + ": " + e.what());
+    }
+  }
+}
+
 }  // namespace netraid::mirror

@@ -14,6 +14,7 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/resync_ops.hpp"
+#include "netraid/mirror/resync_rate.hpp"
 #include "peer_flags.hpp"
 
 namespace netraid::mirror::failover {
@@ -22,18 +23,6 @@ namespace fs = std::filesystem;
 using common::first_line;
 using flags::FlagStore;
 using flags::SyncState;
-
-std::int64_t parse_wait_timeout(const std::string& text) {
-  if (text.empty()) return -1;
-  std::size_t used = 0;
-  try {
-    const auto value = std::stoll(text, &used);
-    if (used == text.size() && value >= -1) return value;
-  } catch (const std::exception&) {
-  }
-  throw UsageError("LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT='" + text +
-                   "' is not a number of seconds: use 0 (do not wait), -1 (wait until it returns) or N > 0");
-}
 
 // ---- gather ----
 
@@ -44,7 +33,7 @@ ServiceFacts gather_service_facts(const Context& ctx, const std::string& tag, bo
   auto& q = f.query;
   q.node = ctx.settings.node_name;
   q.force = force;
-  q.wait_timeout_s = parse_wait_timeout(ctx.settings.wait_for_previous_source_timeout);
+  q.wait_timeout_s = ctx.settings.tunables.wait_for_previous_source_s.value;
   const auto s = flag_store(ctx);
   try {
     q.local = read_flags(s, tag);
@@ -196,6 +185,7 @@ void take_over(Context& ctx, ServiceFacts& facts, const flags::ServiceDecision& 
     throw;
   }
   serve_reads(ctx, facts);
+  apply_tunable_speed_limits(ctx, facts.mirror);
   if (d.clear_data_corrupt) s.clear_data_corrupt(tag);
   save_legs(ctx, tag, {});
 }
@@ -211,6 +201,14 @@ flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force) {
   if (decision.action != flags::ServiceAction::AlreadyInService) take_over(ctx, facts, decision);
   const auto& m = facts.mirror;
   mount_if_configured(ctx, m);
+  if (!ctx.settings.tunables.connect_nbd_during_restore.value) {
+    // DataKeeper's LKDR_CONNECT_NBD_DURING_RESTORE=False: in service now,
+    // the targets later.
+    ctx.say(tag + ": in service on " + facts.self.host +
+            "; targets not connected now (LKDR_CONNECT_NBD_DURING_RESTORE=False): the monitor's next pass or "
+            "'netraid resync " + tag + "' connects them");
+    return decision.action;
+  }
   ctx.say(tag + ": in service on " + facts.self.host + "; reconnecting targets");
   const int mirroring = resync_pass(ctx, m);
   const int targets = static_cast<int>(m.systems.size()) - 1;

@@ -44,7 +44,11 @@ Settings load() {
   // Read in bounded time: every verb, quickcheck included, starts here.
   const auto text = common::read_small_file(path, "settings");
   auto s = parse(text.value_or(""), host, conf_dir, env("NETRAID_RUN_DIR"));
-  s.wait_for_previous_source_timeout = env("LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT");
+  // Tunables are read once per command; a bad one stops every verb with one
+  // line naming it, before anything is touched.
+  auto resolved = tunables::load();
+  s.tunables = resolved.tunables;
+  s.tunable_warnings = std::move(resolved.warnings);
   if (const auto advice_for = env("NETRAID_ADVICE_FOR"); !advice_for.empty()) {
     const auto audience = parse_audience(advice_for);
     if (!audience)

@@ -14,8 +14,14 @@ TEST_CASE("lkroot: environment, then /etc/default/LifeKeeper, then /opt/LifeKeep
   CHECK(resolve_lkroot(std::nullopt, "LKROOT='/a'\nLKROOT=/b\n") == "/b");  // last wins
   CHECK(resolve_lkroot(std::nullopt, "#LKROOT=/commented\n") == "/opt/LifeKeeper");
   CHECK(resolve_lkroot(std::nullopt, std::nullopt) == "/opt/LifeKeeper");
-  CHECK_THROWS_WITH_AS(resolve_lkroot(std::nullopt, "LKROOT=${HOME}/lk\n"), doctest::Contains("shell expansion"),
+  CHECK_THROWS_WITH_AS(resolve_lkroot(std::nullopt, "LKROOT=${HOME}/lk\n"),
+                       "/etc/default/LifeKeeper line 1: LKROOT uses shell expansion, which netraid does not do: "
+                       "give the value itself, or set LKROOT in the environment",
                        FlagError);
+  CHECK_THROWS_AS(resolve_lkroot(std::nullopt, "LKROOT=/a\nLKROOT=\"`cat /x`\"\n"), FlagError);  // it is the last one
+  CHECK(resolve_lkroot(std::nullopt, "LKROOT=$X\nLKROOT=/b\n") == "/b");  // a later plain one wins, as in the shell
+  CHECK(resolve_lkroot("/env", "LKROOT=$X\n") == "/env");
+  CHECK(resolve_lkroot(std::nullopt, "garbage line\nLKROOT=/c\r\n") == "/c");  // other lines' problems are not LKROOT's
 }
 
 TEST_CASE("lkroot: the netraid flag directory under LKROOT") {

@@ -113,7 +113,7 @@ TEST_CASE("restore: when md cannot assemble, the flags are put back as they were
 
 TEST_CASE("restore: a target that booted without its source waits, counted from the first refusal") {
   TakeoverOnN2 t;  // no source_seen: n2 came up alone (Scenario 4)
-  t.n2.ctx.settings.wait_for_previous_source_timeout = "20";
+  t.n2.ctx.settings.tunables.wait_for_previous_source_s = {20, mirror::tunables::Origin::kFile};
   auto refused_with = [&]() -> int {
     try {
       mirror::failover::restore(t.n2.ctx, kTag, false);
@@ -154,12 +154,25 @@ TEST_CASE("restore: a target that booted without its source waits, counted from 
   CHECK(!t.n2.flags().wait_started(kTag));
 }
 
-TEST_CASE("restore: a bad LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT is refused before anything is read or changed") {
+TEST_CASE("restore: with LKDR_CONNECT_NBD_DURING_RESTORE=False it is in service before any target is connected") {
   TakeoverOnN2 t;
-  t.n2.ctx.settings.wait_for_previous_source_timeout = "soon";
-  CHECK_THROWS_AS(mirror::failover::restore(t.n2.ctx, kTag, false), mirror::UsageError);
-  CHECK(t.n2.system->events.empty());
-  CHECK(!t.n2.flags().wait_started(kTag));
+  t.source_seen_since_boot();
+  t.n2.ctx.settings.tunables.connect_nbd_during_restore = {false, mirror::tunables::Origin::kFile};
+  CHECK(mirror::failover::restore(t.n2.ctx, kTag, false) == ServiceAction::InServicePartialResync);
+  CHECK(t.n2.system->saw("run mdadm --assemble"));
+  CHECK(!t.n2.system->saw("on n1: serve"));  // no resync pass
+  CHECK(t.n2.said_line("LKDR_CONNECT_NBD_DURING_RESTORE=False"));
+}
+
+TEST_CASE("restore: LKDR_SPEED_LIMIT and LKDR_SPEED_LIMIT_MIN are applied to the array it assembles") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  t.n2.ctx.settings.tunables.speed_limit_kbs = {std::uint64_t{4000}, mirror::tunables::Origin::kFile};
+  t.n2.ctx.settings.tunables.speed_limit_min_kbs = {std::uint64_t{1000}, mirror::tunables::Origin::kFile};
+  mirror::failover::restore(t.n2.ctx, kTag, false);
+  const auto& sys = *t.n2.system;
+  CHECK(sys.index_of("md_write md0 sync_speed_max 4000") > sys.index_of("run mdadm --assemble"));
+  CHECK(sys.saw("md_write md0 sync_speed_min 1000"));
 }
 
 TEST_CASE("restore: gather fills every input of decide_service from its producer") {
@@ -168,7 +181,7 @@ TEST_CASE("restore: gather fills every input of decide_service from its producer
   auto f = t.n2.flags();
   f.set_data_corrupt(kTag, "test");
   f.set_wait_started(kTag, t.n2.system->clock - 7);
-  t.n2.ctx.settings.wait_for_previous_source_timeout = "300";
+  t.n2.ctx.settings.tunables.wait_for_previous_source_s = {300, mirror::tunables::Origin::kEnvironment};
   auto leg = fake::md_superblock(150);
   leg.superblock.feature_map |= 2u;  // a recovery into it was cut
   t.n2.system->members["/dev/ubda"] = leg;

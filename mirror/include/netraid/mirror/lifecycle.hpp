@@ -6,6 +6,7 @@
 // exit code the front end returns.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "netraid/mirror/context.hpp"
@@ -18,7 +19,7 @@ struct CreateRequest {
   std::string address;  // where this system is reached; "" = first global IPv4
   std::string mount_dir;
   std::string fstype = "ext4";
-  unsigned chunk_kib = config::kDefaultBitmapChunkKib;
+  std::optional<unsigned> chunk_kib;  // none = LKDR_CHUNK_SIZE, else netraid's 64
   unsigned grace_seconds = 0;
 };
 void create(Context& ctx, const CreateRequest& request);

@@ -18,4 +18,9 @@ namespace netraid::mirror {
 std::vector<std::pair<std::string, std::string>> set_speed_limits(const Context& ctx, const std::string& tag,
                                                                   const SpeedRequest& request);
 
+// LKDR_SPEED_LIMIT / LKDR_SPEED_LIMIT_MIN, when set, on M's array here (per
+// array, as DataKeeper does; not the system-wide sysctl): at create and each
+// time the array is assembled. A write md refuses is said, not thrown.
+void apply_tunable_speed_limits(const Context& ctx, const config::MirrorConfig& m);
+
 }  // namespace netraid::mirror

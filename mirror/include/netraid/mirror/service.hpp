@@ -64,8 +64,4 @@ void remove(Context& ctx, const std::string& tag, bool filesystem_only = false);
 // check_filesystem: also require the file system mounted where configured.
 std::string quickcheck(const Context& ctx, const std::string& tag, bool check_filesystem = true);
 
-// LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT's text ("" = unset: -1, wait until
-// it returns); UsageError when it is not a number.
-std::int64_t parse_wait_timeout(const std::string& text);
-
 }  // namespace netraid::mirror::failover

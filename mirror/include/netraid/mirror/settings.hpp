@@ -4,9 +4,11 @@
 // environment overrides, so the lab can give every node its own.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/remote_exec.hpp"
+#include "netraid/mirror/tunables.hpp"
 
 namespace netraid::mirror::settings {
 
@@ -19,9 +21,10 @@ struct Settings {
   // Where the failover flags live; "" = $LKROOT/subsys/scsi/resources/netraid
   // (flags::flag_dir_from_system(), read when a flag is first needed).
   std::string flag_dir;
-  // LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT as given ("" = unset): restore
-  // reads it, and refuses a value that is not a number.
-  std::string wait_for_previous_source_timeout;
+  // DataKeeper's tunables (/etc/default/LifeKeeper, the environment wins),
+  // each checked, with where it came from; the file's own problems to say.
+  tunables::Tunables tunables;
+  std::vector<std::string> tunable_warnings;
   // Whose words advice is given in (advice.hpp): NETRAID_ADVICE_FOR, set by
   // the LifeKeeper scripts and the OCF agent; the netraid CLI's by default.
   Audience advice_for = Audience::kNetraid;
