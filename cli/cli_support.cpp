@@ -35,6 +35,10 @@ int run_verb(const char* verb, std::span<const std::string> args, const std::fun
   return run_reporting(verb, common::wants_json(args), body);
 }
 
+void say_on_stderr(mirror::Context& ctx) {
+  ctx.say = [](const std::string& line) { std::fprintf(stderr, "netraid: %s\n", line.c_str()); };
+}
+
 bool wants_help(std::span<const std::string> args, const char* usage) {
   if (std::find_if(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; }) ==
       args.end())

@@ -19,6 +19,9 @@ int run_verb(const char* verb, const std::function<int()>& body);
 // For verbs with machine output: `args` tell whether --json was asked for.
 int run_verb(const char* verb, std::span<const std::string> args, const std::function<int()>& body);
 
+// Progress lines to stderr: for verbs whose stdout is a report or JSON.
+void say_on_stderr(mirror::Context& ctx);
+
 // True (after printing `usage`) when args ask for help.
 bool wants_help(std::span<const std::string> args, const char* usage);
 

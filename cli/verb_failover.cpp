@@ -33,6 +33,8 @@ int run_restore(std::span<const std::string> args) {
   return cli::run_verb("restore", args, [&]() -> int {
     auto a = cli::parse_args("restore", args, {}, {"--force", "--json"});
     mirror::Context ctx(settings::load());
+    // With --json stdout is the one object: progress lines go to stderr.
+    if (a.has("--json")) cli::say_on_stderr(ctx);
     const auto tag = one_tag(a, "restore");
     flags::ServiceAction action;
     try {

@@ -20,7 +20,7 @@ int run_status(std::span<const std::string> args) {
     if (a.positional.size() > 1) throw cli::ArgsError("status: give at most one TAG");
     mirror::Context ctx(settings::load());
     // stdout is the report (JSON for machines): progress lines go to stderr.
-    ctx.say = [](const std::string& line) { std::fprintf(stderr, "netraid: %s\n", line.c_str()); };
+    cli::say_on_stderr(ctx);
     std::vector<config::MirrorConfig> mirrors;
     if (a.positional.empty())
       mirrors = ctx.store.list();
