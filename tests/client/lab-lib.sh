@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the client's lab tests (sourced): the lab vocabulary of tests/lab
-# plus the netraid binary and target servers on n2.
+# plus target servers on n2.
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
-NETRAID="$BUILD_DIR/cli/netraid"
 [ -x "$NETRAID" ] || fail "no $NETRAID: build first"
 
 # nbdkit on n2 serving /dev/ubda as export TAG only (strict names), port 10809.

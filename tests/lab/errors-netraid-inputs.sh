@@ -149,9 +149,9 @@ other_md=$(sed -n 's/.*"md_device": *"\([^"]*\)".*/\1/p' "$LAB_DIR/nodes/n1/pers
 [ -n "$other_md" ] || fail "no md_device in other.json: the stage is wrong"
 refused n1 2 "device $other_md is the md array ${other_md#/dev/}" "give a partition or disk that is in no array" -- \
   create new --local "$other_md"
-leg=$(nbd_leg n1 datarep)
-refused n1 2 "device /dev/$leg is a member of the md array md0" "give a partition or disk that is in no array" -- \
-  create new --local "/dev/$leg"
+leg=$(nbd_of n1 n2)
+refused n1 2 "device $leg is a member of the md array md0" "give a partition or disk that is in no array" -- \
+  create new --local "$leg"
 refused n1 2 "device /dev/nbd15 is an NBD device (a disk of another system)" "give a local partition or disk" -- \
   create new --local /dev/nbd15
 refused n1 2 "device /dev/md9p2 is a partition of the md array md9" "give a partition or disk that is in no array" -- \
@@ -160,8 +160,8 @@ refused n1 2 "device /dev/mapper/sfover is a device-mapper device (dm-0) over th
   "give a partition or disk that is in no array" -- create new --local /dev/mapper/sfover
 
 step "detach: a live leg (issue 11: the kernel dropped it, exit 0)"
-refused n1 2 "/dev/$leg is a live leg of md0, mirror datarep (target n2)" \
-  "take it out with 'netraid unextend datarep n2' or 'netraid pause datarep n2'" -- detach "/dev/$leg"
+refused n1 2 "$leg is a live leg of md0, mirror datarep (target n2)" \
+  "take it out with 'netraid unextend datarep n2' or 'netraid pause datarep n2'" -- detach "$leg"
 
 step "create: numbers and paths"
 refused n1 2 "bitmap chunk 48 KiB is not a power of two" "give e.g. 64" -- create new --local /dev/ubdc --chunk 48

@@ -8,7 +8,6 @@
 # name. Each: non-zero exit within a bound, one line naming the problem, and
 # nothing changed (md state and flag files, the symlink's target).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 2 --disks 64M
 netraid_lab_setup

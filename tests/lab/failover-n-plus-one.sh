@@ -7,7 +7,6 @@
 # another md device than the one n2 used. Both sources return and are
 # resynced partially; every pair of legs holds the same bytes.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 3 --disks 256M,256M
 netraid_lab_setup
@@ -27,7 +26,6 @@ compare_pair() {
     "$(lab disk "$4" "$5")" "$(data_offset_bytes "$1" "$(nbd_of "$1" "$4")")" \
     "$(($(try_on "$1" cat "/sys/block/${md#/dev/}/size") * 512))" "$TAG: $6"
 }
-files_ok() { on "$1" sh -c 'cd "$1" && md5sum -c --quiet "$2"' sh "$2" "$3" || fail "files in $2 on $1 are not what was written"; }
 
 step "alpha: n1 -> n3:/dev/ubda; beta: n2 -> n3 refused on /dev/ubda (alpha's), then n3:/dev/ubdb"
 on n1 mkdir -p /tmp/alpha
@@ -48,11 +46,8 @@ TAG=alpha wait_synced n1
 TAG=beta wait_synced n2
 
 step "16 MiB of files on each mirror; each pair of legs identical"
-make_pattern "$SHARED/a1" 8
-make_pattern "$SHARED/b1" 8
-on n1 sh -c 'cp "$1/a1" /tmp/alpha/a1 && sync' sh "$SHARED"
-on n2 sh -c 'cp "$1/b1" /tmp/beta/b1 && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum a1 > sums.alpha && md5sum b1 > sums.beta )
+write_file n1 /tmp/alpha a1 8
+write_file n2 /tmp/beta b1 8
 TAG=alpha compare_pair n1 0 /dev/ubda n3 0 "n1/n3 in sync"
 TAG=beta compare_pair n2 0 /dev/ubda n3 1 "n2/n3 in sync"
 sleep 7  # md clears the bits of replicated writes lazily (daemon_sleep 5 s)
@@ -62,12 +57,9 @@ lab crash n1 > /dev/null
 OUT=$(nr n3 restore alpha 2>&1) || { echo "$OUT"; fail "restore of alpha on n3 failed"; }
 echo "$OUT" | sed 's/^/    [n3 restore alpha] /'
 TAG=alpha expect_flag n3 last_owner n3
-files_ok n3 /tmp/alpha "$SHARED/sums.alpha"
-make_pattern "$SHARED/a2" 4
-make_pattern "$SHARED/b2" 4
-on n3 sh -c 'cp "$1/a2" /tmp/alpha/a2 && sync' sh "$SHARED"
-on n2 sh -c 'cp "$1/b2" /tmp/beta/b2 && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum a1 a2 > sums.alpha && md5sum b1 b2 > sums.beta )
+expect_files n3 /tmp/alpha a1
+write_file n3 /tmp/alpha a2 4
+write_file n2 /tmp/beta b2 4
 TAG=beta expect_flag n3 sync_state in_sync
 expect_md_health n2 "[UU]"
 TAG=beta compare_pair n2 0 /dev/ubda n3 1 "n2/n3 while n3 runs alpha"
@@ -84,11 +76,9 @@ echo "    on n3: alpha on $MD_A, beta on $MD_B"
 TAG=beta expect_flag n3 last_owner n3
 nr n3 quickcheck alpha || fail "quickcheck of alpha on n3 failed"
 nr n3 quickcheck beta || fail "quickcheck of beta on n3 failed"
-files_ok n3 /tmp/alpha "$SHARED/sums.alpha"
-files_ok n3 /tmp/beta "$SHARED/sums.beta"
-make_pattern "$SHARED/b3" 4
-on n3 sh -c 'cp "$1/b3" /tmp/beta/b3 && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum b1 b2 b3 > sums.beta )
+expect_files n3 /tmp/alpha a1 a2
+expect_files n3 /tmp/beta b1 b2
+write_file n3 /tmp/beta b3 4
 
 step "n1 and n2 return: restore refused on each; n3 resyncs both partially"
 lab boot n1 > /dev/null
@@ -102,15 +92,15 @@ for pair in alpha:n1 beta:n2; do
   grep -q "$node: re-add (partial resync)" "$SHARED/resync.$TAG.log" || fail "n3 did not re-add $node to $TAG partially"
   nr n3 wait $TAG --timeout 300 > /dev/null || fail "resync of $TAG to $node did not finish"
   nbd=$(nbd_of n3 "$node")
-  resynced=$(bytes_written n3 "${nbd#/dev/}")
+  resynced=$(bytes_written n3 "$nbd")
   echo "    $TAG: resynced to $node: $resynced bytes"
-  [ "$resynced" -lt $((64 << 20)) ] || fail "$TAG: resync to $node copied $resynced bytes: not partial"
+  expect_partial_resync "$TAG: resync to $node" "$resynced" $((256 << 20))  # the lab disk
   nr n3 resync $TAG > /dev/null
   expect_flag "$node" sync_state in_sync
   expect_flag "$node" source n3
 done
-files_ok n3 /tmp/alpha "$SHARED/sums.alpha"
-files_ok n3 /tmp/beta "$SHARED/sums.beta"
+expect_files n3 /tmp/alpha a1 a2
+expect_files n3 /tmp/beta b1 b2 b3
 on n3 sh -c 'echo 1 > /proc/sys/vm/drop_caches'
 TAG=alpha compare_pair n3 0 /dev/ubda n1 0 "n3/n1 after the resync"
 TAG=beta compare_pair n3 1 /dev/ubdb n2 0 "n3/n2 after the resync"

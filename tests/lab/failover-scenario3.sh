@@ -6,7 +6,6 @@
 # confirmation) brings it in service, and the flag is gone. When the target
 # returns it is resynced partially from the forced source.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 2 --disks 256M
 netraid_lab_setup
@@ -60,10 +59,8 @@ expect_flag n1 last_owner n1
 [ "$(flag n1 generation | sed -n 's/^history //p' | cut -d' ' -f1)" = "$G1" ] || fail "force did not start a new generation"
 on n1 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG
 on n1 "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "files on n1 are not what was written"
-make_pattern "$SHARED/after" 6
-on n1 sh -c 'cp "$1/after" /mnt/after && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum after > sums.after )
+expect_files n1 /mnt base
+write_file n1 /mnt after 6
 
 step "n2 returns: it refuses restore, n1 resyncs it partially"
 lab boot n2 > /dev/null
@@ -75,18 +72,14 @@ sed 's/^/    /' "$SHARED/resync.log"
 grep -q "re-add (partial resync)" "$SHARED/resync.log" || fail "n1 did not choose a partial re-add for n2"
 NBD=$(nbd_of n1 n2)
 nr n1 wait $TAG --timeout 300 > /dev/null || fail "resync of n2 did not finish"
-RESYNCED=$(bytes_written n1 "${NBD#/dev/}")
+RESYNCED=$(bytes_written n1 "$NBD")
 CHUNK=$((CHUNK_KIB * 1024))
 DISK=$(array_size_bytes n1)
 echo "    resynced to n2: $RESYNCED bytes; n1's dirty chunks: $N1_DIRTY ($((N1_DIRTY * CHUNK)) bytes); disk $DISK"
 expect_partial_resync "n2 after force on n1 (6 MiB written since)" "$RESYNCED" "$DISK" $((6 << 20))
-nr n1 resync $TAG > /dev/null || fail "resync pass on n1 failed"
-expect_flag n1 targets "n2 in_sync"
-expect_flag n2 sync_state in_sync
-[ "$(generation_of n2)" = "$(generation_of n1)" ] || fail "n2 did not take n1's generation"
+expect_in_sync n1 n2
 
 step "files intact on n1, legs byte-identical"
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.after"' sh "$SHARED" ||
-  fail "files on n1 are not what was written"
+expect_files n1 /mnt base after
 sync_and_compare n1 n2 "after force and resync"
 echo "PASS $TEST_NAME"

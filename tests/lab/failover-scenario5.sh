@@ -7,7 +7,6 @@
 # online and it writes while the source is back in service; when the link
 # heals, the source refuses to resync either way and both copies stay intact.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 2 --disks 256M
 netraid_lab_setup
@@ -17,7 +16,7 @@ step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync, monitor on n1"
 standard_mirror 16
 expect_flag n2 sync_state in_sync
 sleep 7  # md clears the bits of the initial sync and the files on both legs (daemon_sleep 5 s)
-on n1 sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+start_monitor n1
 
 step "link cut; n1 keeps writing 8 MiB; the monitor tells n2 it is out of sync"
 lab cut n1 n2 > /dev/null
@@ -50,14 +49,13 @@ echo "$OUT" | sed 's/^/    [n1 restore] /'
 echo "$OUT" | grep -q "re-add (partial resync)" || fail "n1 did not re-add n2 partially"
 nr n1 wait $TAG --timeout 300 > /dev/null || fail "n2 did not get in sync"
 NBD=$(nbd_of n1 n2)
-RESYNCED=$(bytes_written n1 "${NBD#/dev/}")
+RESYNCED=$(bytes_written n1 "$NBD")
 MERGED=$(echo "$OUT" | sed -n 's/.*merging its \([0-9]*\) dirty chunk.*/\1/p')
 CHUNK=$((CHUNK_KIB * 1024))
 echo "    resynced to n2: $RESYNCED bytes; n1's dirty chunks $N1_DIRTY, n2's merged ${MERGED:-0}; disk $(array_size_bytes n1)"
 expect_partial_resync "n2 (8 MiB missed)" "$RESYNCED" "$(array_size_bytes n1)" $((8 << 20)) $((N1_DIRTY + ${MERGED:-0})) "$CHUNK"
 nr n1 resync $TAG > /dev/null
 expect_flag n2 sync_state in_sync
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.alone"' sh "$SHARED" ||
-  fail "files on n1 are not what was written"
+expect_files n1 /mnt base alone
 sync_and_compare n1 n2 "after the stale target was resynced"
 echo "PASS $TEST_NAME"

@@ -7,7 +7,6 @@
 # to resync either way, tells the operator how to pick a side, and both
 # copies keep their files.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 2 --disks 256M
 netraid_lab_setup
@@ -32,9 +31,7 @@ step "n2 sees n1 dead (a cluster manager whose heartbeats are cut too restores t
 # crash, so it takes over (Scenario 1's rule). This is the split brain.
 OUT=$(nr n2 restore $TAG 2>&1) || { echo "$OUT"; fail "restore on n2 failed"; }
 echo "$OUT" | sed 's/^/    [n2 restore] /'
-make_pattern "$SHARED/n2only" 4
-on n2 sh -c 'cp "$1/n2only" /mnt/n2only && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum n2only > sums.n2only )
+write_file n2 /mnt n2only 4
 
 step "paths heal: n1's resync pass refuses to resync either way"
 cp "$SHARED/netraid.json.good" "$CONF"
@@ -45,10 +42,8 @@ echo "$OUT" | sed 's/^/    [n1 resync] /'
 echo "$OUT" | grep -q "split brain: n2 has $TAG in service too" || fail "n1's pass did not report the split brain"
 echo "$OUT" | grep -q "netraid fullresync $TAG n2. on n1" || fail "the split-brain message does not say how to resolve it"
 try_on n1 sh -c 'grep -q "nbd" /proc/mdstat' && fail "n2's disk was added to n1's array"
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.n1only"' sh "$SHARED" ||
-  fail "n1's files changed"
-on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.n2only"' sh "$SHARED" ||
-  fail "n2's files changed"
+expect_files n1 /mnt base n1only
+expect_files n2 /mnt base n2only
 try_on n1 test -e /mnt/n2only && fail "n2's file appeared on n1"
 expect_flag n1 last_owner n1
 expect_flag n2 last_owner n2

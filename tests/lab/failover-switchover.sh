@@ -7,7 +7,6 @@
 # start on the same system. No monitor runs and no resync pass is asked for:
 # `wait` alone records that a target is in sync.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 2 --disks 256M
 netraid_lab_setup
@@ -29,7 +28,7 @@ echo "$OUT" | grep -q "released $TAG cleanly; no target took over since" || fail
 expect_flag n1 last_owner n1
 on n1 "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
 wait_synced n1
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "files on n1 changed across stop/start"
+expect_files n1 /mnt base
 expect_flag n2 sync_state in_sync
 [ "$(generation_of n1)" = "$(generation_of n2)" ] || fail "n2 did not take n1's new generation after stop/start"
 sync_and_compare n1 n2 "after stop/start on n1"
@@ -37,13 +36,12 @@ sleep 7
 
 # switch FROM TO: remove on FROM, restore on TO, partial resync of FROM.
 switch() {
-  local from="$1" to="$2" out nbd resynced disk before
+  local from="$1" to="$2" out nbd resynced disk
   step "switchover $from -> $to"
   on "$from" "$SOURCE_DIR/scripts/filesys/remove" $TAG 2> /dev/null
   on "$from" "$SOURCE_DIR/scripts/netraid/remove" $TAG 2> /dev/null
   expect_no_flag "$from" last_owner
-  # NBD devices keep their I/O counters across detach/attach: take a baseline.
-  before=$(try_on "$to" sh -c 'for d in /sys/block/nbd*; do echo "${d##*/} $(awk "{print \$7}" "$d/stat")"; done')
+  nbd_baseline "$to"
   out=$(try_on "$to" "$SOURCE_DIR/scripts/filesys/restore" $TAG 2>&1) || { echo "$out"; fail "restore on $to failed"; }
   echo "$out" | sed "s/^/    [$to restore] /"
   echo "$out" | grep -q "switchover: $from released" || fail "restore on $to did not take the switchover rule"
@@ -52,7 +50,7 @@ switch() {
   on "$to" "$SOURCE_DIR/scripts/filesys/quickCheck" $TAG
   nbd=$(nbd_of "$to" "$from")
   nr "$to" wait $TAG --timeout 300 > /dev/null || fail "resync of $from did not finish"
-  resynced=$(( $(bytes_written "$to" "${nbd#/dev/}") - $(echo "$before" | awk -v d="${nbd#/dev/}" '$1 == d {print $2}') * 512 ))
+  resynced=$(bytes_written_since_baseline "$to" "$nbd")
   disk=$(array_size_bytes "$to")
   echo "    resynced to $from by the switchover: $resynced bytes of $disk"
   expect_partial_resync "switchover $from -> $to" "$resynced" "$disk"
@@ -62,14 +60,11 @@ switch() {
 }
 
 switch n1 n2
-on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "files on n2 are not what n1 wrote"
-make_pattern "$SHARED/after" 6
-on n2 sh -c 'cp "$1/after" /mnt/after && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum after > sums.after )
+expect_files n2 /mnt base
+write_file n2 /mnt after 6
 sync_and_compare n2 n1 "after the switchover to n2"
 
 switch n2 n1
-on n1 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base" && md5sum -c --quiet "$1/sums.after"' sh "$SHARED" ||
-  fail "files on n1 are not what was written"
+expect_files n1 /mnt base after
 sync_and_compare n1 n2 "after the switchover back to n1"
 echo "PASS $TEST_NAME"

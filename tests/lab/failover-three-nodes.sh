@@ -7,7 +7,6 @@
 # takes over and resyncs both others partially. After every resync all legs
 # hold the same bytes.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/failover/driver.sh"
 
 lab_up 3 --disks 256M
 netraid_lab_setup
@@ -19,9 +18,7 @@ nr n1 extend $TAG --target n2 --priority 2 > /dev/null || fail "extend to n2 fai
 nr n1 extend $TAG --target n3 --priority 3 > /dev/null || fail "extend to n3 failed"
 wait_synced n1
 expect_md_health n1 "[UUU]"
-make_pattern "$SHARED/base" 24
-on n1 sh -c 'cp "$1/base" /mnt/base && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum base > sums.base )
+write_file n1 /mnt base 24
 nr n1 resync $TAG > /dev/null
 expect_flag n1 targets $'n2 in_sync\nn3 in_sync'
 expect_flag n2 sync_state in_sync
@@ -30,7 +27,6 @@ sync_and_compare n1 n2 "n1 and n2 after the initial syncs"
 sync_and_compare n1 n3 "n1 and n3 after the initial syncs"
 sleep 7  # md clears the bits of replicated writes lazily (daemon_sleep 5 s)
 
-nbd_written() { try_on "$1" awk '{print $7 * 512}' "/sys/block/${2#/dev/}/stat"; }
 # wait_idle NODE: md on NODE copies nothing any more (a missing leg may remain).
 wait_idle() {
   local i
@@ -45,16 +41,15 @@ wait_idle() {
 # re-added TARGET partially; once md is idle, the bytes written to TARGET's
 # NBD leg since the baseline are well under the disk.
 expect_partial() {
-  local src="$1" tgt="$2" log="$3" nbd before after disk
+  local src="$1" tgt="$2" log="$3" nbd resynced disk
   grep -q "$tgt: re-add (partial resync)" "$log" || fail "$src did not re-add $tgt partially"
   nbd=$(nbd_of "$src" "$tgt")
   [ -n "$nbd" ] || fail "$src recorded no NBD leg for $tgt"
   wait_idle "$src"
-  after=$(nbd_written "$src" "$nbd")
-  before=${NBD_BASE[$src.$nbd]:-0}
+  resynced=$(bytes_written_since_baseline "$src" "$nbd")
   disk=$(array_size_bytes "$src")
-  echo "    resynced to $tgt from $src: $((after - before)) bytes of $disk"
-  expect_partial_resync "resync of $tgt from $src" $((after - before)) "$disk"
+  echo "    resynced to $tgt from $src: $resynced bytes of $disk"
+  expect_partial_resync "resync of $tgt from $src" "$resynced" "$disk"
 }
 # take_back SOURCE TARGET: a resync pass on SOURCE re-adds TARGET partially.
 take_back() {
@@ -62,20 +57,11 @@ take_back() {
   sed 's/^/    /' "$SHARED/resync.$2.log"
   expect_partial "$1" "$2" "$SHARED/resync.$2.log"
 }
-declare -A NBD_BASE
-# Counter baselines of every NBD device on NODE (a reused index keeps counting).
-baseline() {
-  local node="$1" d
-  for d in $(try_on "$node" sh -c 'cd /sys/block && ls -d nbd*'); do
-    NBD_BASE[$node./dev/$d]=$(nbd_written "$node" "/dev/$d")
-  done
-}
-
 # source_dies DEAD NEXT: DEAD crashes; the cluster manager must pick NEXT,
 # whose restore succeeds; its output goes to $SHARED/restore.NEXT.log.
 source_dies() {
   lab crash "$1" > /dev/null
-  baseline "$2"
+  nbd_baseline "$2"
   cm_failover "$1"
   [ "$CM_NODE" = "$2" ] || fail "cluster manager chose $CM_NODE, expected $2"
   [ "$CM_RC" = 0 ] || fail "restore on $2 failed (exit $CM_RC)"
@@ -85,13 +71,11 @@ source_dies() {
 
 step "n1 crashes; the cluster manager picks n2 (priority 2 before 3)"
 source_dies n1 n2
-on n2 sh -c 'cd /mnt && md5sum -c --quiet "$1/sums.base"' sh "$SHARED" || fail "n2 does not hold the replicated files"
+expect_files n2 /mnt base
 
 step "restore on n2 took n3 over from n1 with a partial resync; n2 writes 6 MiB as the new source"
 expect_partial n2 n3 "$SHARED/restore.n2.log"
-make_pattern "$SHARED/on_n2" 6
-on n2 sh -c 'cp "$1/on_n2" /mnt/on_n2 && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum on_n2 > sums.on_n2 )
+write_file n2 /mnt on_n2 6
 nr n2 resync $TAG > /dev/null
 expect_flag n3 sync_state in_sync
 expect_flag n3 source n2
@@ -112,9 +96,7 @@ sleep 7
 step "n2 crashes; the cluster manager picks n1 (priority 1), which resyncs n3 and then n2 partially"
 source_dies n2 n1
 expect_partial n1 n3 "$SHARED/restore.n1.log"
-make_pattern "$SHARED/on_n1" 4
-on n1 sh -c 'cp "$1/on_n1" /mnt/on_n1 && sync' sh "$SHARED"
-( cd "$SHARED" && md5sum on_n1 > sums.on_n1 )
+write_file n1 /mnt on_n1 4
 lab boot n2 > /dev/null
 take_back n1 n2
 nr n1 resync $TAG > /dev/null
@@ -124,8 +106,7 @@ expect_flag n3 source n1
 expect_md_health n1 "[UUU]"
 
 step "every file intact on n1; all three legs byte-identical"
-on n1 sh -c 'cd /mnt && for s in base on_n2 on_n1; do md5sum -c --quiet "$1/sums.$s" || exit 1; done' sh "$SHARED" ||
-  fail "files on n1 are not what was written"
+expect_files n1 /mnt base on_n2 on_n1
 on n1 sh -c 'echo 1 > /proc/sys/vm/drop_caches'
 sync_and_compare n1 n2 "n1 and n2 at the end"
 sync_and_compare n1 n3 "n1 and n3 at the end"

@@ -10,6 +10,9 @@ SOURCE_DIR="$(cd "$TESTS_LAB_DIR/../.." && pwd)"
 LAB="$SOURCE_DIR/lab/netraid-lab"
 BUILD_DIR="${NETRAID_BUILD_DIR:-$SOURCE_DIR/build}"
 export NETRAID_LAB="${NETRAID_LAB:-$(basename "$0" .sh)}"
+# The mirror most tests make and where LifeKeeper keeps its flags; a test may
+# set its own before sourcing this file.
+: "${TAG:=datarep}" "${CHUNK_KIB:=64}" "${FLAGDIR:=/opt/LifeKeeper/subsys/scsi/resources/netraid}"
 
 TEST_NAME="${NETRAID_LAB:-$(basename "$0" .sh)}"
 step() { printf -- '--- %s [%3ds] %s\n' "$TEST_NAME" "$SECONDS" "$*"; }
@@ -66,19 +69,18 @@ make_pattern() {
   [ "$(stat -c %s "$path")" = $((mib << 20)) ] || fail "could not make pattern $path"
 }
 
-# expect_partial_resync WHAT BYTES DISK [MIN] [MAX_CHUNKS CHUNK_BYTES]: a
-# resync that wrote BYTES to a leg of a DISK-byte array was partial (under a
-# quarter of the disk), copied at least MIN bytes (what is known to differ)
-# and at most what MAX_CHUNKS bitmap chunks hold, with 10% + 1 MiB of slack
-# for chunks dirtied while it ran.
-expect_partial_resync() {
-  local what="$1" bytes="$2" disk="$3" min="${4:-0}" max_chunks="${5:-}" chunk="${6:-}"
-  [ "$bytes" -ge "$min" ] || fail "$what: resynced $bytes bytes, less than the $min bytes that differed"
-  if [ -n "$max_chunks" ]; then
-    local max=$((max_chunks * chunk * 11 / 10 + (1 << 20)))
-    [ "$bytes" -le "$max" ] || fail "$what: resynced $bytes bytes, more than the $max_chunks dirty chunks allow ($max)"
-  fi
-  [ "$bytes" -lt $((disk / 4)) ] || fail "$what: resynced $bytes of $disk bytes: not a partial resync"
+# write_file NODE DIR NAME MIB: MIB MiB of random bytes as DIR/NAME on NODE,
+# synced, with their checksum in $SHARED/sums.NAME.
+write_file() {
+  make_pattern "$SHARED/$3" "$4"
+  on "$1" sh -c 'cp "$1/$3" "$2/$3" && sync' sh "$SHARED" "$2" "$3"
+  ( cd "$SHARED" && md5sum "$3" > "sums.$3" )
+}
+# expect_files NODE DIR NAME...: DIR on NODE holds the files NAME... as written.
+expect_files() {
+  local node="$1" dir="$2"; shift 2
+  try_on "$node" sh -c 'cd "$1" && shift && for s; do md5sum -c --quiet "$s" || exit 1; done' sh "$dir" "${@/#/$SHARED/sums.}" ||
+    fail "files $* in $dir on $node are not what was written"
 }
 
 # md's view of /proc/mdstat in NODE, e.g. "[UU]" or "[U_]" of md0.
@@ -98,6 +100,19 @@ data_offset_bytes() {
 }
 array_size_bytes() { echo $(($(try_on "$1" cat /sys/block/md0/size) * 512)); }
 
+# Dirty chunks in the bitmap of DEV on NODE (read past the page cache).
+dirty_chunks() {
+  try_on "$1" blockdev --flushbufs "$2" > /dev/null 2>&1
+  try_on "$1" mdadm --examine-bitmap "$2" | sed -n 's/.* \([0-9]*\) dirty.*/\1/p'
+}
+# The array on NODE runs on one of its two legs ("[U_]" or "[_U]": slot order).
+expect_degraded() {
+  case "$(md_health "$1")" in
+    "[U_]" | "[_U]") echo "    $1: md0 degraded $(md_health "$1")" ;;
+    *) fail "expected md0 on $1 degraded on one leg, /proc/mdstat shows '$(md_health "$1")'" ;;
+  esac
+}
+
 # Compare the data area of two legs byte for byte, from the host's view of the
 # nodes' disk images (after the nodes flushed their caches with sync).
 # Prints each leg's md5 so a reader of the log sees what was compared.
@@ -114,8 +129,32 @@ compare_legs() {
   fi
 }
 
-# Bytes written to a block device of NODE so far (sectors written, /sys stat field 7).
-bytes_written() { echo $(($(try_on "$1" cat "/sys/block/$2/stat" | awk '{print $7}') * 512)); }
+# Bytes written to block device DEV (nbd0 or /dev/nbd0) of NODE so far (sectors, /sys stat field 7).
+bytes_written() { echo $(($(try_on "$1" cat "/sys/block/${2#/dev/}/stat" | awk '{print $7}') * 512)); }
+# NBD devices keep counting across detach and attach: count a resync to a leg
+# that is yet to be attached from a baseline of every NBD device of NODE.
+declare -gA NBD_BASE=()
+nbd_baseline() {
+  local node="$1" dev sectors
+  while read -r dev sectors; do NBD_BASE[$node.$dev]=$((sectors * 512)); done < <(try_on "$node" \
+    sh -c 'for d in /sys/block/nbd*; do echo "${d##*/} $(awk "{print \$7}" "$d/stat")"; done')
+}
+bytes_written_since_baseline() { echo $(($(bytes_written "$1" "$2") - ${NBD_BASE[$1.${2#/dev/}]:-0})); }
+
+# expect_partial_resync WHAT BYTES DISK [MIN] [MAX_CHUNKS CHUNK_BYTES [SLACK]]:
+# a resync that wrote BYTES to a leg of a DISK-byte array was partial (under a
+# quarter of the disk), copied at least MIN bytes (what is known to differ)
+# and at most what MAX_CHUNKS bitmap chunks hold plus 10% and SLACK bytes
+# (default 1 MiB: chunks the source dirtied while the resync ran).
+expect_partial_resync() {
+  local what="$1" bytes="$2" disk="$3" min="${4:-0}" max_chunks="${5:-}" chunk="${6:-}" slack="${7:-$((1 << 20))}"
+  [ "$bytes" -ge "$min" ] || fail "$what: resynced $bytes bytes, less than the $min bytes that differed"
+  if [ -n "$max_chunks" ]; then
+    local max=$((max_chunks * chunk * 11 / 10 + slack))
+    [ "$bytes" -le "$max" ] || fail "$what: resynced $bytes bytes, more than the $max_chunks dirty chunks allow ($max)"
+  fi
+  [ "$bytes" -lt $((disk / 4)) ] || fail "$what: resynced $bytes of $disk bytes: not a partial resync"
+}
 
 # netraid in the lab: every node runs the build tree's netraid and reaches the
 # others through the lab's exec channel (ssh into UML costs 10-27 s a command).
@@ -179,11 +218,26 @@ source_detach() {
   fi
 }
 
-# The NBD leg ("nbd0") that NODE's netraid attached for TAG's first target.
-nbd_leg() { try_on "$1" cat "/run/netraid/$2.legs.json" | sed -n 's/.*"\/dev\/\(nbd[0-9]*\)".*/\1/p' | head -n1; }
+# nbd_of NODE TARGET: the NBD device ("/dev/nbdN") NODE's netraid attached for TARGET of mirror $TAG.
+nbd_of() {
+  try_on "$1" cat "/run/netraid/$TAG.legs.json" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$2\": *\"\(\/dev\/nbd[0-9]*\)\".*/\1/p"
+}
+# sync_and_compare SOURCE TARGET WHAT: both legs flushed, data areas equal.
+sync_and_compare() {
+  local src="$1" tgt="$2" what="$3" nbd
+  nbd=$(nbd_of "$src" "$tgt")
+  [ -n "$nbd" ] || fail "no NBD leg of $tgt recorded on $src"
+  on "$src" sync
+  on "$tgt" sync
+  compare_legs "$(lab disk "$src")" "$(data_offset_bytes "$src" /dev/ubda)" \
+    "$(lab disk "$tgt")" "$(data_offset_bytes "$src" "$nbd")" "$(array_size_bytes "$src")" "$what"
+}
 # `netraid monitor` in the background of NODE, logging to /var/log/netraid/monitor.log.
+# `start_monitor NODE ARGS...` gives the monitor ARGS instead of --interval 2.
 start_monitor() {
-  on "$1" sh -c 'setsid "$1" monitor --interval 2 > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+  local node="$1"; shift
+  [ $# -gt 0 ] || set -- --interval 2
+  on "$node" sh -c 'n="$1"; shift; setsid "$n" monitor "$@" > /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID" "$@"
 }
 stop_monitor() { on "$1" sh -c 'kill "$(cat /run/netraid/monitor.pid)"'; }
 # Until `netraid status TAG` on NODE says healthy (exit 0), at most SECONDS.
@@ -196,4 +250,128 @@ wait_healthy() {
     fi
     sleep 1
   done
+}
+# wait_synced NODE: every target of the mirror on NODE in sync. `wait` itself
+# records it and tells the targets (flags): no monitor, no pass.
+wait_synced() {
+  nr "$1" wait $TAG --timeout 300 > /dev/null || fail "$TAG on $1 did not get in sync"
+}
+
+# Failover: the flag files that LifeKeeper's scripts read and a stand-in for
+# its cluster manager (test code, not a product).
+# flag NODE NAME: the content of TAG_NAME on NODE ("" and exit 1 when absent).
+flag() { try_on "$1" sh -c 'test -f "$1" && cat "$1"' sh "$FLAGDIR/${TAG}_$2"; }
+expect_flag() {
+  local node="$1" name="$2" want="$3" got
+  got=$(flag "$node" "$name") || fail "${TAG}_$name is absent on $node (expected '$want')"
+  [ "$got" = "$want" ] || fail "${TAG}_$name on $node is '$got', expected '$want'"
+  echo "    $node: ${TAG}_$name = $got"
+}
+expect_no_flag() {
+  local node="$1" name="$2" got
+  if got=$(flag "$node" "$name"); then fail "${TAG}_$name is set on $node ('$got'), expected absent"; fi
+  echo "    $node: ${TAG}_$name absent"
+}
+generation_of() { flag "$1" generation | sed -n 's/^current //p'; }
+
+# cm_failover DEAD: the surviving node of $CM_NODES with the best (lowest)
+# priority runs restore, as LifeKeeper would. Sets CM_NODE, CM_OUT, CM_RC.
+cm_failover() {
+  local dead="$1" n best="" best_prio=999 prio
+  for n in $CM_NODES; do
+    [ "$n" = "$dead" ] && continue
+    prio=$(try_on "$n" cat /etc/netraid/$TAG.json | tr ',{}' '\n\n\n' | grep -A6 "\"host\": *\"$n\"" |
+      sed -n 's/.*"priority": *\([0-9]*\).*/\1/p' | head -n1)
+    [ -n "$prio" ] || prio=500
+    if [ "$prio" -lt "$best_prio" ]; then best="$n"; best_prio="$prio"; fi
+  done
+  [ -n "$best" ] || fail "cluster manager: no surviving node to restore $TAG on"
+  CM_NODE="$best"
+  CM_OUT=$(nr "$best" restore "$TAG" 2>&1); CM_RC=$?
+  echo "$CM_OUT" | sed "s/^/    [$best restore] /"
+}
+
+# expect_in_sync SOURCE TARGET: after a resync pass on SOURCE, both record
+# TARGET in sync and TARGET has SOURCE's generation.
+expect_in_sync() {
+  nr "$1" resync $TAG > /dev/null || fail "resync pass on $1 failed"
+  expect_flag "$1" targets "$2 in_sync"
+  expect_flag "$2" sync_state in_sync
+  [ "$(generation_of "$2")" = "$(generation_of "$1")" ] || fail "$2 did not take $1's generation"
+}
+
+# standard_mirror MIB: mirror $TAG n1 -> n2 with ext4 on /mnt, in sync, and
+# MIB MiB in /mnt/base (write_file's "base").
+standard_mirror() {
+  nr n1 create $TAG --local /dev/ubda --mount /mnt --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+  nr n1 extend $TAG --target n2 > /dev/null || fail "extend failed"
+  wait_synced n1
+  write_file n1 /mnt base "$1"
+}
+
+# scenario1_failover [AGAIN]: DataKeeper Scenario 1 up to the old source's
+# return, which Scenarios 1 and 2 go on from. n1 -> n2 in sync; n1 writes
+# 8 MiB only it holds (link cut) and crashes; the cluster manager picks n2,
+# which takes over and writes 4 MiB ("after"); n1 boots and its restore is
+# refused. AGAIN (default: a plain restore) checks a second restore on n2.
+# Sets G1, G2 (the generation before and after the takeover) and N1_DIRTY,
+# N2_DIRTY (each side's dirty chunks when n1 is back).
+scenario1_failover() {
+  local out rc
+  lab_up 2 --disks 256M
+  netraid_lab_setup
+  CM_NODES="n1 n2"
+
+  step "mirror $TAG: n1 -> n2, ext4 on /mnt, in sync; 40 MiB of files with checksums"
+  standard_mirror 40
+  G1=$(generation_of n1)
+  [ -n "$G1" ] || fail "no generation on n1 after create"
+  expect_flag n1 last_owner n1
+  expect_flag n1 source n1
+  expect_flag n1 targets "n2 in_sync"
+  expect_no_flag n2 last_owner
+  expect_flag n2 source n1
+  expect_flag n2 sync_state in_sync
+  [ "$(generation_of n2)" = "$G1" ] || fail "n2's generation $(generation_of n2) is not n1's $G1"
+  sleep 7  # md clears the bits of replicated writes lazily (daemon_sleep 5 s)
+
+  step "writes in flight when n1 dies: the link drops, n1 writes 8 MiB only it holds, then crashes"
+  lab cut n1 n2 > /dev/null
+  make_pattern "$SHARED/inflight" 8
+  on n1 sh -c 'dd if="$1/inflight" of=/mnt/inflight bs=1M conv=fsync status=none' sh "$SHARED"
+  N1_DIRTY=$(dirty_chunks n1 /dev/ubda)
+  [[ "$N1_DIRTY" =~ ^[0-9]+$ ]] && [ "$N1_DIRTY" -ge $((8 * 1024 / CHUNK_KIB)) ] ||
+    fail "expected at least $((8 * 1024 / CHUNK_KIB)) dirty chunks on n1, got '$N1_DIRTY'"
+  echo "    n1's bitmap: $N1_DIRTY dirty chunks that n2 never received"
+  lab crash n1 > /dev/null
+  on n2 ip route del blackhole "$(lab addr n1)/32"
+
+  step "cluster manager: n1 died, n2 (next priority) runs restore"
+  cm_failover n1
+  [ "$CM_NODE" = n2 ] || fail "cluster manager chose $CM_NODE, expected n2"
+  [ "$CM_RC" = 0 ] || fail "restore on n2 failed (exit $CM_RC)"
+  expect_flag n2 last_owner n2
+  expect_flag n2 source n2
+  [ "$(flag n2 generation | sed -n 's/^history //p' | cut -d' ' -f1)" = "$G1" ] || fail "n2 did not start a new generation after $G1"
+  G2=$(generation_of n2)
+  expect_degraded n2
+  expect_files n2 /mnt base
+  step "restore is idempotent on n2"
+  if [ -n "${1:-}" ]; then "$1"; else nr n2 restore $TAG > /dev/null || fail "a second restore on n2 failed"; fi
+  nr n2 quickcheck $TAG || fail "quickcheck on n2 says unhealthy"
+
+  step "n2 writes 4 MiB as the new source"
+  write_file n2 /mnt after 4
+
+  step "n1 boots: restore there is refused (in service on n2) and drops n1's last_owner"
+  lab boot n1 > /dev/null
+  out=$(nr n1 restore $TAG 2>&1); rc=$?
+  echo "    $out"
+  [ $rc = 13 ] || fail "restore on n1 exited $rc, expected 13 (refused: in service elsewhere)"
+  echo "$out" | grep -q "in service on n2" || fail "restore on n1 did not say why it refused"
+  expect_no_flag n1 last_owner
+  try_on n1 test -e /sys/block/md0/md/array_state && fail "n1 assembled md0 although it was refused"
+  N1_DIRTY=$(dirty_chunks n1 /dev/ubda)
+  N2_DIRTY=$(dirty_chunks n2 /dev/ubda)
+  echo "    dirty chunks: n1 $N1_DIRTY (its own, unreplicated), n2 $N2_DIRTY (since it took over)"
 }

@@ -13,7 +13,6 @@
 lab_up 3 --disks 32M
 netraid_lab_setup
 TAG=other
-FLAGDIR=/opt/LifeKeeper/subsys/scsi/resources/netraid
 
 # n1's view of the mirror in one lab exec (each exec costs a slow CI machine
 # about a second), one line each, sorted and space-separated:
@@ -118,7 +117,7 @@ for delay in 0 0.5 1; do
   OUT=$(in_n1 '"$1" restore other > /tmp/s1 2>&1 & p1=$!; sleep '$delay'; "$1" remove other > /tmp/s2 2>&1; r2=$?
                wait $p1; echo "$? $r2"')
   ACTIVE=no; [ "$(view_n1 | sed -n 5p)" = active ] && ACTIVE=yes
-  OWNER=$(try_on n1 cat $FLAGDIR/${TAG}_last_owner 2> /dev/null)
+  OWNER=$(flag n1 last_owner)
   echo "    remove $delay s after restore: restore, remove exited $OUT; md0 active: $ACTIVE, last_owner '${OWNER}'"
   [ "${OUT#* }" = 0 ] || fail "remove failed: $(in_n1 'cat /tmp/s2')"
   expect_consistent "restore/remove ($delay s)"

@@ -70,11 +70,7 @@ expect_md_health n1 "[UU]"
 step "n1: 32 MiB through the mirror; legs byte-identical"
 make_pattern "$SHARED/pattern" 32
 on n1 dd if="$SHARED/pattern" of=/dev/md0 bs=1M oflag=direct status=none
-on n1 sync
-on n2 sync
-NBD=$(nbd_leg n1 datarep)
-compare_legs "$(lab disk n1)" "$(data_offset_bytes n1 /dev/ubda)" \
-  "$(lab disk n2)" "$(data_offset_bytes n1 "/dev/$NBD")" "$(array_size_bytes n1)" "after extend over ssh and 32 MiB"
+sync_and_compare n1 n2 "after extend over ssh and 32 MiB"
 
 step "n1: unextend datarep n2 over ssh"
 T0=$SECONDS
