@@ -126,7 +126,7 @@ TEST_CASE("attach hands every socket and the negotiated facts to the kernel") {
   CHECK(c.backend == "nbd://10.0.0.2:10809/m1");
 }
 
-TEST_CASE("errors-attach: busy device, small target, failing later connection, kernel refusal; nothing attached") {
+TEST_CASE("errors-attach: busy device, small target, failing later connection, kernel refusal, nothing attached") {
   SUBCASE("busy index: refused before dialing") {
     FakeKernel k;
     k.connected[1] = true;

@@ -90,7 +90,7 @@ TEST_CASE("backend identifier round trip, and foreign identifiers are not ours")
   CHECK_FALSE(parse_backend_identifier("nbd://10.0.0.1:10809"));
 }
 
-TEST_CASE("backoff doubles from 200 ms up to 5 s; giving up only when asked") {
+TEST_CASE("backoff doubles from 200 ms up to 5 s, giving up only when asked") {
   Backoff b;
   CHECK(b.delay(0).count() == 200);
   CHECK(b.delay(1).count() == 400);

@@ -108,7 +108,7 @@ TEST_CASE("NBD_OPT_GO encodes name and the two info requests") {
   CHECK(encode_opt_abort() == Bytes{'I', 'H', 'A', 'V', 'E', 'O', 'P', 'T', 0, 0, 0, 2, 0, 0, 0, 0});
 }
 
-TEST_CASE("reply header: decoded; bad magic and huge lengths refused before any allocation") {
+TEST_CASE("reply header: decoded, bad magic and huge lengths refused before any allocation") {
   const auto h = decode_reply_header(reply(proto::kRepAck, {}));
   CHECK(h.option == proto::kOptGo);
   CHECK(h.type == proto::kRepAck);
@@ -119,7 +119,7 @@ TEST_CASE("reply header: decoded; bad magic and huge lengths refused before any 
   CHECK(error_of([&] { decode_reply_header(huge); }).find("too large") != std::string::npos);
 }
 
-TEST_CASE("info payloads: export and block size; wrong lengths refused; unknown types ignored") {
+TEST_CASE("info payloads: export and block size, wrong lengths refused, unknown types ignored") {
   ExportInfo info;
   bool have = false;
   apply_info(info_export(1ULL << 30, kGood), info, have);

@@ -40,7 +40,7 @@ TEST_CASE("options: values, flags and positionals in any order") {
   CHECK(p.flags == std::set<std::string>{"--json"});
 }
 
-TEST_CASE("options: the word after a value option is its value, whatever it is; '=' may give an empty one") {
+TEST_CASE("options: the word after a value option is its value, whatever it is, '=' may give an empty one") {
   CHECK(parse({"--timeout", "--json"}).value("--timeout") == "--json");
   CHECK(parse({"--device", "-"}).value("--device") == "-");
   CHECK(parse({"--device="}).value("--device") == "");

@@ -11,7 +11,7 @@ TEST_CASE("quote: printable input is echoed as it is") {
   CHECK(quoted("") == "''");
 }
 
-TEST_CASE("quote: a newline cannot start a second line; control bytes and non-ASCII are escaped") {
+TEST_CASE("quote: a newline cannot start a second line, control bytes and non-ASCII are escaped") {
   CHECK(quoted("x\nnetraid: forged") == "'x\\nnetraid: forged'");
   CHECK(quoted("a\r\tb") == "'a\\r\\tb'");
   CHECK(quoted(std::string("a\0b", 3)) == "'a\\x00b'");

@@ -57,7 +57,7 @@ TEST_CASE("small file: errors-symlinks, directories, devices and sockets are ref
   ::close(s);
 }
 
-TEST_CASE("small file: errors-larger than the cap is not ours; names are escaped") {
+TEST_CASE("small file: errors-larger than the cap is not ours, names are escaped") {
   TempDir tmp;
   put(tmp.path / "big", std::string(101, 'x'));
   CHECK_THROWS_WITH(read_small_file((tmp.path / "big").string(), "flag", 100),

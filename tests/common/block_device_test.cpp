@@ -119,7 +119,7 @@ TEST_CASE("a whole disk with a partition in an array is in use") {
   CHECK(refusal(f) == "is in use by md9: take it out of there first (mdadm --stop, dmsetup remove, losetup -d)");
 }
 
-TEST_CASE("a regular file backing a loop device is in use; nothing else applies to files") {
+TEST_CASE("a regular file backing a loop device is in use, nothing else applies to files") {
   DeviceFacts f;
   f.path = "/srv/disk.img";
   f.kind = PathKind::regular;

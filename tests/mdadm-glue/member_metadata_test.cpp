@@ -49,7 +49,7 @@ TEST_CASE("superblock: an interrupted rebuild is visible (MD_FEATURE_RECOVERY_OF
   CHECK(sb.recovery_offset_sectors == 65536);
 }
 
-TEST_CASE("superblock: spare and faulty roles have no slot; a negative bitmap offset is kept signed") {
+TEST_CASE("superblock: spare and faulty roles have no slot, a negative bitmap offset is kept signed") {
   MemberImageSpec spec;
   spec.role_of_dev_number = 0xfffe;
   auto image = build_member_image(spec);
@@ -101,7 +101,7 @@ TEST_CASE("bitmap: superblock fields and dirty chunks, bit i = byte i/8 bit i%8"
   CHECK(dirty == std::vector<std::uint64_t>{0, 7, 8, 9, 10, 100, 2047});
 }
 
-TEST_CASE("bitmap: bits past the last chunk are ignored; a partial last chunk counts") {
+TEST_CASE("bitmap: bits past the last chunk are ignored, a partial last chunk counts") {
   MemberImageSpec spec;
   spec.size_sectors = 1000;  // 1000 sectors / 128 per chunk = 7.8 -> 8 chunks
   spec.dirty = {7};

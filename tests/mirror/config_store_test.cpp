@@ -41,7 +41,7 @@ TEST_CASE("config store: errors-a symlink planted at the old temp name does not 
   CHECK(Store(tmp.path.string()).load("datarep").tag == "datarep");
 }
 
-TEST_CASE("config store: errors-an invalid tag touches no file; a FIFO config is refused at once") {
+TEST_CASE("config store: errors-an invalid tag touches no file, a FIFO config is refused at once") {
   TempDir tmp;
   const Store store(tmp.path.string());
   CHECK_THROWS_AS(store.find("../../etc/x"), std::invalid_argument);

@@ -111,7 +111,7 @@ TEST_CASE("extend: a target that answers as this system is refused before anythi
   CHECK(t.n1.system->events == std::vector<std::string>{"on n2: node-info --json"});
 }
 
-TEST_CASE("node-info: names this system and lists the mirrors it knows; config-import keeps the local md device") {
+TEST_CASE("node-info: names this system and lists the mirrors it knows, config-import keeps the local md device") {
   fake::FakeNode n3{"n3"};
   auto m = fake::two_node_mirror();
   m.md_device = "/dev/md1";  // n3 runs it under another name (N+1)

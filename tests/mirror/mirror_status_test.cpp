@@ -20,7 +20,7 @@ const SystemView& system_named(const MirrorStatus& s, const std::string& host) {
 }
 }  // namespace
 
-TEST_CASE("recovering target: Resyncing with percent, speed and ETA; mirror resyncing, exit 1") {
+TEST_CASE("recovering target: Resyncing with percent, speed and ETA, mirror resyncing, exit 1") {
   auto seen = on_source(1);
   seen.attached_nbd["n2"] = "/dev/nbd0";  // the caller may pass the path
   const auto s = status_of(mirror_with_targets(1), fixtures::kRecovery, seen);

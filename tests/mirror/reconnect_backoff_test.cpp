@@ -16,7 +16,7 @@ TEST_CASE("delay_seconds doubles from the base up to the cap") {
   CHECK(delay_seconds(1, 500, 300) == 300);    // a base above the cap is capped
 }
 
-TEST_CASE("Schedule: a failing target waits longer each time; success resets it") {
+TEST_CASE("Schedule: a failing target waits longer each time, success resets it") {
   Schedule s(10, 60);
   CHECK(s.may_try("n2", 0));
   CHECK(s.record("n2", false, 0) == 10);
