@@ -10,11 +10,11 @@ namespace {
 using namespace netraid;
 using namespace netraid::mirror;
 
-std::optional<std::string> optional_host(const cli::ParsedArgs& a, const char* verb) {
-  if (a.positional.empty() || a.positional.size() > 2)
-    throw cli::ArgsError(std::string(verb) + ": give TAG and optionally one HOST: netraid " + verb + " TAG [HOST]");
-  if (a.positional.size() == 2) return a.positional[1];
-  return std::nullopt;
+// TAG, then the targets named (none = every target).
+std::vector<std::string> hosts_after_tag(const cli::ParsedArgs& a, const char* verb) {
+  if (a.positional.empty())
+    throw cli::ArgsError(std::string(verb) + ": give TAG and optionally targets: netraid " + verb + " TAG [HOST...]");
+  return {a.positional.begin() + 1, a.positional.end()};
 }
 
 int run_resync(std::span<const std::string> args) {
@@ -36,46 +36,38 @@ int run_resync(std::span<const std::string> args) {
 }
 
 int run_fullresync(std::span<const std::string> args) {
-  if (cli::wants_help(args, "usage: netraid fullresync TAG [HOST]\n"
-                            "  Copies the whole disk to HOST (default: every target), whatever the bitmap says.\n"))
+  if (cli::wants_help(args, "usage: netraid fullresync TAG [HOST...]\n"
+                            "  Copies the whole disk to each HOST (default: every target), whatever the bitmap says.\n"))
     return cli::kOk;
   return cli::run_verb("fullresync", [&] {
     auto a = cli::parse_args("fullresync", args, {}, {});
-    auto host = optional_host(a, "fullresync");
-    mirror::Context ctx(settings::load());
-    auto m = ctx.store.load(a.positional[0]);
-    if (host && (!m.find(*host) || *host == ctx.settings.node_name))
-      throw mirror::UsageError(common::quoted(*host) + " is not a target of mirror " + m.tag);
-    mirror::PassOptions options;
-    options.full_resync_host = host ? *host : std::string("*");
-    mirror::resync_pass(ctx, m, options);
+    const auto hosts = hosts_after_tag(a, "fullresync");
+    mirror::fullresync(mirror::Context(settings::load()), a.positional[0], hosts);
     return cli::kOk;
   });
 }
 
 int run_pause(std::span<const std::string> args) {
-  if (cli::wants_help(args, "usage: netraid pause TAG [HOST]\n"
-                            "  Stops replicating to HOST (default: every target). Writes are tracked in the bitmap;\n"
+  if (cli::wants_help(args, "usage: netraid pause TAG [HOST...]\n"
+                            "  Stops replicating to each HOST (default: every target). Writes are tracked in the bitmap;\n"
                             "  'netraid resume' resyncs only what changed.\n"))
     return cli::kOk;
   return cli::run_verb("pause", [&] {
     auto a = cli::parse_args("pause", args, {}, {});
-    auto host = optional_host(a, "pause");
-    mirror::Context ctx(settings::load());
-    mirror::pause(ctx, a.positional[0], host);
+    const auto hosts = hosts_after_tag(a, "pause");
+    mirror::pause(mirror::Context(settings::load()), a.positional[0], hosts);
     return cli::kOk;
   });
 }
 
 int run_resume(std::span<const std::string> args) {
-  if (cli::wants_help(args, "usage: netraid resume TAG [HOST]\n"
-                            "  Resumes replication to HOST (default: every paused target) with a partial resync.\n"))
+  if (cli::wants_help(args, "usage: netraid resume TAG [HOST...]\n"
+                            "  Resumes replication to each HOST (default: every paused target) with a partial resync.\n"))
     return cli::kOk;
   return cli::run_verb("resume", [&] {
     auto a = cli::parse_args("resume", args, {}, {});
-    auto host = optional_host(a, "resume");
-    mirror::Context ctx(settings::load());
-    mirror::resume(ctx, a.positional[0], host);
+    const auto hosts = hosts_after_tag(a, "resume");
+    mirror::resume(mirror::Context(settings::load()), a.positional[0], hosts);
     return cli::kOk;
   });
 }

@@ -20,8 +20,9 @@ struct Words {
     }
     return "`netraid force " + tag + " --yes`";
   }
-  std::string fullresync(const std::string& target) const {
-    if (audience == Audience::kLifeKeeper) return "`mirror_action " + tag + " fullresync " + target + "`";
+  // Run on SOURCE (DataKeeper's syntax names it: mirror_action TAG ACTION SOURCE TARGET...).
+  std::string fullresync(const std::string& source, const std::string& target) const {
+    if (audience == Audience::kLifeKeeper) return "`mirror_action " + tag + " fullresync " + source + " " + target + "`";
     return "`netraid fullresync " + tag + " " + target + "`";
   }
   std::string resync() const {
@@ -105,10 +106,10 @@ std::string resync_advice(flags::ResyncKind kind, const std::string& tag, const 
   const Words w{audience, tag};
   switch (kind) {
     case flags::ResyncKind::TargetAhead:
-      return w.in_service() + " on " + target + " instead, or " + w.fullresync(target) + " on " + source +
+      return w.in_service() + " on " + target + " instead, or " + w.fullresync(source, target) + " on " + source +
              " to discard its writes";
     case flags::ResyncKind::SplitBrain:
-      return "choose: keep " + source + "'s data (" + w.fullresync(target) + " on " + source + " discards " + target +
+      return "choose: keep " + source + "'s data (" + w.fullresync(source, target) + " on " + source + " discards " + target +
              "'s writes), or " + w.out_of_service() + " on " + source + " and " + w.force() + " on " + target;
     case flags::ResyncKind::Partial:
     case flags::ResyncKind::Full:
@@ -121,7 +122,7 @@ std::string split_brain_advice(const std::string& tag, const std::string& source
                                Audience audience) {
   const Words w{audience, tag};
   const auto keep = [&](const std::string& keeper, const std::string& loser) {
-    return "keep " + keeper + "'s data: " + w.out_of_service() + " on " + loser + ", then " + w.fullresync(loser) +
+    return "keep " + keeper + "'s data: " + w.out_of_service() + " on " + loser + ", then " + w.fullresync(keeper, loser) +
            " on " + keeper;
   };
   return "look at both copies, then either " + keep(source, peer) + ", or " + keep(peer, source);

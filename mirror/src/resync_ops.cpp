@@ -76,7 +76,7 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
     if (t.host == self->host) continue;
     LegRuntime leg{attached.count(t.host) ? attached[t.host] : "", false};
     const bool is_paused = std::find(paused.begin(), paused.end(), t.host) != paused.end();
-    bool full = options.full_resync_host && (*options.full_resync_host == "*" || *options.full_resync_host == t.host);
+    bool full = options.full_resync_hosts.count(t.host) > 0;
     for (int step = 0; step < 8; ++step) {
       const auto seen = observe(ctx, m, leg, is_paused, full, ours);
       const auto plan = legs::plan_leg(seen);
@@ -152,28 +152,60 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
   return mirroring;
 }
 
-void pause(Context& ctx, const std::string& tag, const std::optional<std::string>& host) {
-  auto m = ctx.store.load(tag);
-  auto paused = load_paused(ctx, tag);
-  for (const auto& t : m.systems) {
-    if (t.host == ctx.settings.node_name || (host && *host != t.host)) continue;
-    if (std::find(paused.begin(), paused.end(), t.host) == paused.end()) paused.push_back(t.host);
-  }
-  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
-  save_paused(ctx, tag, paused);
-  resync_pass(ctx, m);
-  ctx.say(tag + ": replication paused" + (host ? " to " + *host : "") +
-          "; writes are tracked in the bitmap, 'netraid resume " + tag + "' resyncs them");
+namespace {
+
+// HOSTS, each a target of M, or UsageError naming the first that is not
+// (before anything changes); empty = every target.
+std::vector<std::string> targets_named(const Context& ctx, const config::MirrorConfig& m,
+                                       const std::vector<std::string>& hosts) {
+  std::vector<std::string> chosen;
+  for (const auto& t : m.systems)
+    if (t.host != ctx.settings.node_name && (hosts.empty() || std::count(hosts.begin(), hosts.end(), t.host)))
+      chosen.push_back(t.host);
+  for (const auto& h : hosts)
+    if (h == ctx.settings.node_name || !m.find(h))
+      throw UsageError(common::quoted(h) + " is not a target of mirror " + m.tag + ": see 'netraid status " + m.tag +
+                       "'");
+  return chosen;
 }
 
-void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host) {
-  auto m = ctx.store.load(tag);
-  if (host && !m.find(*host)) throw UsageError(common::quoted(*host) + " is not a target of mirror " + tag);
+std::string listed(const std::vector<std::string>& hosts) {
+  std::string s;
+  for (const auto& h : hosts) s += (s.empty() ? "" : ", ") + h;
+  return s;
+}
+
+}  // namespace
+
+void pause(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  const auto m = ctx.store.load(tag);
+  const auto chosen = targets_named(ctx, m, hosts);
   auto paused = load_paused(ctx, tag);
-  paused.erase(std::remove_if(paused.begin(), paused.end(), [&](const std::string& h) { return !host || *host == h; }),
+  for (const auto& h : chosen)
+    if (std::find(paused.begin(), paused.end(), h) == paused.end()) paused.push_back(h);
+  save_paused(ctx, tag, paused);
+  resync_pass(ctx, m);
+  ctx.say(tag + ": replication paused to " + listed(chosen) + "; writes are tracked in the bitmap, 'netraid resume " +
+          tag + "' resyncs them");
+}
+
+void resume(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  const auto m = ctx.store.load(tag);
+  const auto chosen = targets_named(ctx, m, hosts);
+  auto paused = load_paused(ctx, tag);
+  paused.erase(std::remove_if(paused.begin(), paused.end(),
+                              [&](const std::string& h) { return std::count(chosen.begin(), chosen.end(), h) > 0; }),
                paused.end());
   save_paused(ctx, tag, paused);
   resync_pass(ctx, m);
+}
+
+void fullresync(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  const auto m = ctx.store.load(tag);
+  PassOptions options;
+  const auto chosen = targets_named(ctx, m, hosts);
+  options.full_resync_hosts.insert(chosen.begin(), chosen.end());
+  resync_pass(ctx, m, options);
 }
 
 }  // namespace netraid::mirror

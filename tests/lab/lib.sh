@@ -374,4 +374,7 @@ scenario1_failover() {
   N1_DIRTY=$(dirty_chunks n1 /dev/ubda)
   N2_DIRTY=$(dirty_chunks n2 /dev/ubda)
   echo "    dirty chunks: n1 $N1_DIRTY (its own, unreplicated), n2 $N2_DIRTY (since it took over)"
+  # When md set every bit at n2's assembly, its reason is in the kernel log.
+  [ "$N2_DIRTY" -lt "$(( $(array_size_bytes n2) / (CHUNK_KIB * 1024) ))" ] ||
+    try_on n2 dmesg | grep -i -B1 -A1 "bitmap" | sed 's/^/      n2 kernel: /'
 }

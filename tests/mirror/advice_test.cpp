@@ -66,7 +66,7 @@ TEST_CASE("advice: a target ahead or a split brain at re-add names both choices 
   CHECK(has(ahead, "`netraid restore datarep` on n2"));
   CHECK(has(ahead, "`netraid fullresync datarep n2` on n1"));
   const auto split = mirror::resync_advice(flags::ResyncKind::SplitBrain, "datarep", "n1", "n2", Audience::kLifeKeeper);
-  CHECK(has(split, "`mirror_action datarep fullresync n2` on n1"));
+  CHECK(has(split, "`mirror_action datarep fullresync n1 n2` on n1"));
   CHECK(has(split, "`mirror_action datarep force` on n2"));
   CHECK(mirror::resync_advice(flags::ResyncKind::Partial, "datarep", "n1", "n2", Audience::kNetraid).empty());
   const auto both = mirror::split_brain_advice("datarep", "n1", "n2", Audience::kNetraid);

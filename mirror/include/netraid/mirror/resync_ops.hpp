@@ -5,6 +5,8 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
+#include <vector>
 #include <string>
 
 #include "netraid/mirror/context.hpp"
@@ -12,7 +14,7 @@
 namespace netraid::mirror {
 
 struct PassOptions {
-  std::optional<std::string> full_resync_host;  // fullresync this target ("*" = all)
+  std::set<std::string> full_resync_hosts;  // these targets are copied in full
   // The monitor's reconnect backoff: a target this says no to is not
   // reconnected in this pass; each reconnect attempt's outcome is reported.
   std::function<bool(const std::string& host)> may_connect;
@@ -24,7 +26,11 @@ struct PassOptions {
 // trouble: it says what happened and goes on with the next.
 int resync_pass(const Context& ctx, const config::MirrorConfig& mirror, const PassOptions& options = {});
 
-void pause(Context& ctx, const std::string& tag, const std::optional<std::string>& host);
-void resume(Context& ctx, const std::string& tag, const std::optional<std::string>& host);
+// The operator's verbs over some targets of TAG (HOSTS; empty = every
+// target). A host that is not a target is a UsageError before anything
+// changes.
+void pause(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts);
+void resume(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts);
+void fullresync(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts);
 
 }  // namespace netraid::mirror
