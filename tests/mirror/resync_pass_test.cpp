@@ -125,3 +125,23 @@ TEST_CASE("resync pass: refused on a system where the mirror is not in service")
   CHECK_THROWS_AS(mirror::resync_pass(t.n1.ctx, t.m), mirror::OpError);
   CHECK(t.n1.system->events.empty());
 }
+
+TEST_CASE("pause, resume, fullresync: a named host that is no target is refused before anything changes") {
+  SourceN1 t;
+  mirror::save_paused(t.n1.ctx, kTag, {"n2"});
+  for (const auto& hosts : {std::vector<std::string>{"n9"}, std::vector<std::string>{"n2", "n1"}}) {
+    CHECK_THROWS_AS(mirror::resume(t.n1.ctx, kTag, hosts), mirror::UsageError);
+    CHECK_THROWS_AS(mirror::pause(t.n1.ctx, kTag, hosts), mirror::UsageError);
+    CHECK_THROWS_AS(mirror::fullresync(t.n1.ctx, kTag, hosts), mirror::UsageError);
+  }
+  CHECK(mirror::load_paused(t.n1.ctx, kTag) == std::vector<std::string>{"n2"});
+  CHECK(t.n1.system->events.empty());
+}
+
+TEST_CASE("pause and resume: no host named means every target") {
+  SourceN1 t;
+  mirror::pause(t.n1.ctx, kTag, {});
+  CHECK(mirror::load_paused(t.n1.ctx, kTag) == std::vector<std::string>{"n2"});
+  mirror::resume(t.n1.ctx, kTag, {});
+  CHECK(mirror::load_paused(t.n1.ctx, kTag).empty());
+}
