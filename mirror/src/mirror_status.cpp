@@ -173,8 +173,13 @@ SystemView target_view(const config::System& system, const MdstatArray& array, c
 MirrorStatus not_source(MirrorStatus s, const config::MirrorConfig& mirror, const NodeObservations& seen) {
   s.role = seen.serving_as_target ? NodeRole::Target : NodeRole::NotActive;
   s.state = MirrorState::Inactive;
-  for (const auto& sys : mirror.systems)
-    s.systems.push_back({sys.host, sys.device, "", SystemStatus::Unknown, LegProblem::NotSource, std::nullopt});
+  const auto& waited = seen.waiting_for_previous_source;
+  for (const auto& sys : mirror.systems) {
+    auto status = SystemStatus::Unknown;
+    if (!waited.empty() && sys.host == seen.this_node) status = SystemStatus::WaitForPreviousSource;
+    if (!waited.empty() && sys.host == waited) status = SystemStatus::PreviousSource;
+    s.systems.push_back({sys.host, sys.device, "", status, LegProblem::NotSource, std::nullopt});
+  }
   s.health = seen.expected_source ? Health::Unusable : Health::NoInformation;
   return s;
 }
@@ -241,6 +246,8 @@ std::string_view to_string(SystemStatus status) {
     case SystemStatus::OutOfSync: return "Out of Sync";
     case SystemStatus::Paused: return "Paused";
     case SystemStatus::Unknown: return "Unknown";
+    case SystemStatus::WaitForPreviousSource: return "Out of Sync (Wait for Previous Source)";
+    case SystemStatus::PreviousSource: return "Out of Sync (Previous Source)";
   }
   return "Unknown";
 }

@@ -26,8 +26,10 @@ NodeObservations observe_node(const Context& ctx, const config::MirrorConfig& m)
   for (const auto& host : load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
   seen.serving_as_target = ctx.system->serving(m.tag);
   try {
-    const auto owner = failover::flag_store(ctx).last_owner(m.tag);
+    const auto flags = failover::flag_store(ctx);
+    const auto owner = flags.last_owner(m.tag);
     seen.expected_source = owner && *owner == ctx.settings.node_name;
+    if (flags.wait_started(m.tag)) seen.waiting_for_previous_source = flags.source(m.tag).value_or("");
   } catch (const std::exception&) {
     seen.expected_source = false;
   }

@@ -36,6 +36,11 @@ expect_no_flag n2 last_owner
 expect_no_flag n2 data_corrupt
 expect_flag n2 source n1
 try_on n2 test -e /sys/block/md0/md/array_state && fail "n2 assembled md0 although restore was refused"
+# The operator sees DataKeeper's words for the wait on n2.
+STATUS=$(nr n2 status $TAG 2> /dev/null)
+echo "$STATUS" | grep -q "n2 .*Out of Sync (Wait for Previous Source)" &&
+  echo "$STATUS" | grep -q "n1 .*Out of Sync (Previous Source)" ||
+  fail "status on n2 does not show the wait for n1: $STATUS"
 try_on n2 "$SOURCE_DIR/scripts/netraid/restore" -t $TAG -i $TAG 2> /dev/null; RC=$?
 [ $RC = 10 ] || fail "scripts/netraid/restore on n2 exited $RC, expected netraid's 10 passed through"
 try_on n2 "$SOURCE_DIR/scripts/netraid/quickCheck" $TAG 2> /dev/null && fail "quickCheck on n2 says in service"

@@ -222,6 +222,20 @@ TEST_CASE("on a target: role Target, every system Unknown, exit 4") {
   }
 }
 
+TEST_CASE("a former target waiting for its previous source: DataKeeper's two Out of Sync words") {
+  netraid::mirror::status::NodeObservations seen;
+  seen.this_node = "n2";
+  seen.waiting_for_previous_source = "n1";
+  const auto s = status_of(mirror_with_targets(2), fixtures::kNoArrays, seen);
+  REQUIRE(s.systems.size() == 3);
+  CHECK(s.systems[0].status == SystemStatus::PreviousSource);         // n1
+  CHECK(s.systems[1].status == SystemStatus::WaitForPreviousSource);  // n2, this node
+  CHECK(s.systems[2].status == SystemStatus::Unknown);                // n3
+  CHECK(to_string(SystemStatus::WaitForPreviousSource) == "Out of Sync (Wait for Previous Source)");
+  CHECK(to_string(SystemStatus::PreviousSource) == "Out of Sync (Previous Source)");
+  CHECK(render_human(s).find("Out of Sync (Wait for Previous Source)") != std::string::npos);
+}
+
 TEST_CASE("several mirrors combine their codes by OR, like mdadm --detail --test") {
   MirrorStatus healthy, degraded, target;
   healthy.health = Health::Healthy;

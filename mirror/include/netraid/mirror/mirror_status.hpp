@@ -50,7 +50,11 @@ enum class MirrorState {
 };
 
 // DataKeeper's per-system status.
-enum class SystemStatus { SourceIsp, Target, Resyncing, OutOfSync, Paused, Unknown };
+// WaitForPreviousSource / PreviousSource: on a former target whose restore
+// waits for the source it came up without (TAG_wait_started), its own line
+// and that source's (DataKeeper's "Out of Sync (Wait for Previous Source)"
+// and "Out of Sync (Previous Source)").
+enum class SystemStatus { SourceIsp, Target, Resyncing, OutOfSync, Paused, Unknown, WaitForPreviousSource, PreviousSource };
 
 // Why a target is Out of Sync (or Unknown); shown so the operator knows what
 // to fix, since DataKeeper's word alone does not tell.
@@ -108,6 +112,9 @@ struct NodeObservations {
   std::map<std::string, std::string> attached_nbd;
   std::set<std::string> paused_targets;  // hosts whose replication is paused
   bool serving_as_target = false;        // nbdkit runs for this TAG here
+  // The previous source this node's restore waits for (TAG_wait_started set;
+  // TAG_source names it); "" when not waiting.
+  std::string waiting_for_previous_source;
   // The caller's knowledge that this node should hold the mirror (e.g. the
   // resource is in service here or the flags name it the last source). Only
   // used to tell "unusable" (2) from "not visible here" (4).
