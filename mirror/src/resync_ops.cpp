@@ -158,6 +158,11 @@ namespace {
 // (before anything changes); empty = every target.
 std::vector<std::string> targets_named(const Context& ctx, const config::MirrorConfig& m,
                                        const std::vector<std::string>& hosts) {
+  // Checked here too, not only by the pass: a refused pause must not have
+  // recorded anything.
+  if (!mirror_active(ctx, m, ctx.settings.node_name))
+    throw OpError("mirror " + m.tag + " is not in service on this system (" + m.md_device +
+                  " is not active): run this on its source");
   std::vector<std::string> chosen;
   for (const auto& t : m.systems)
     if (t.host != ctx.settings.node_name && (hosts.empty() || std::count(hosts.begin(), hosts.end(), t.host)))

@@ -138,6 +138,13 @@ TEST_CASE("pause, resume, fullresync: a named host that is no target is refused 
   CHECK(t.n1.system->events.empty());
 }
 
+TEST_CASE("pause on a system where the mirror is not in service records nothing") {
+  SourceN1 t;
+  t.n1.system->sysfs.clear();
+  CHECK_THROWS_AS(mirror::pause(t.n1.ctx, kTag, {}), mirror::OpError);
+  CHECK(mirror::load_paused(t.n1.ctx, kTag).empty());
+}
+
 TEST_CASE("pause and resume: no host named means every target") {
   SourceN1 t;
   mirror::pause(t.n1.ctx, kTag, {});
