@@ -19,6 +19,7 @@ void on_signal(int) { g_stop = true; }
 const char* kAttachUsage =
     "usage: netraid attach HOST[:PORT] TAG [--device /dev/nbdN] [--connections N] [--size BYTES]\n"
     "                      [--timeout S] [--dead-conn-timeout S] [--supervise [--give-up S]]\n"
+    "                      [--tls-psk FILE]\n"
     "Connects the target's export TAG as a kernel NBD device and prints the device.\n"
     "  --device /dev/nbdN     use this device (default: a free one the kernel picks)\n"
     "  --connections N        sockets per device, 1..16 (default 1)\n"
@@ -26,12 +27,15 @@ const char* kAttachUsage =
     "  --timeout S            per-request timeout in seconds (default 10)\n"
     "  --dead-conn-timeout S  grace period: I/O waits this long for a reconnect (default 0: fail fast)\n"
     "  --supervise            stay in the foreground and reconnect dead links (NBD_CMD_RECONFIGURE)\n"
-    "  --give-up S            with --supervise: stop trying after S seconds (default 0: never)\n";
+    "  --give-up S            with --supervise: stop trying after S seconds (default 0: never)\n"
+    "  --tls-psk FILE         TLS with this pre-shared key file (IDENTITY:HEXKEY), the data path\n"
+    "                         in kernel TLS; refused when the kernel cannot (no plaintext fallback)\n";
 
 const char* kWatchUsage =
-    "usage: netraid nbd-watch /dev/nbdN [--give-up S]\n"
+    "usage: netraid nbd-watch /dev/nbdN [--give-up S] [--tls-psk FILE]\n"
     "Reconnects an attached device whenever its connection dies, keeping the same device.\n"
-    "The target comes from the device's backend identifier (nbd://HOST:PORT/TAG).\n";
+    "The target comes from the device's backend identifier (nbd://HOST:PORT/TAG, or\n"
+    "nbds://... for a link through TLS, which needs the key: --tls-psk FILE).\n";
 
 int supervise(NbdKernel& kernel, LinkEvents& events, unsigned index, const Target& target, std::uint64_t size,
               std::uint64_t give_up_s) {
@@ -82,10 +86,15 @@ int run_watch(std::span<const std::string> args) {
       if (d.index == w.index) connected = d.connected;
     if (!connected) fail(ErrorKind::kKernel, dev + " is not attached: attach it first with netraid attach");
     const auto id = kernel->backend(w.index);
-    const auto target = id ? parse_backend_identifier(*id) : std::nullopt;
+    bool tls = false;
+    auto target = id ? parse_backend_identifier(*id, &tls) : std::nullopt;
     if (!target)
       fail(ErrorKind::kKernel, dev + " was not attached by netraid (backend '" + id.value_or("") +
                                    "'): attach it with netraid attach to watch it");
+    if (tls != !w.tls_psk_file.empty())
+      fail(ErrorKind::kUsage, dev + (tls ? " was attached through TLS: give its key with --tls-psk FILE"
+                                         : " was attached without TLS: drop --tls-psk"));
+    target->tls_psk_file = w.tls_psk_file;
     const auto size = kernel->size_bytes(w.index);
     if (!size) fail(ErrorKind::kKernel, dev + ": cannot read its size from /sys/block: is it still attached?");
     return supervise(*kernel, *events, w.index, *target, *size, w.give_up_s);

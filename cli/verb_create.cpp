@@ -4,18 +4,21 @@
 namespace {
 const char* kUsageText =
     "usage: netraid create TAG --local DEVICE [--mount DIR [--fstype ext4|xfs]] [--chunk KIB] [--address ADDR]\n"
-    "                      [--grace SECONDS]\n"
+    "                      [--grace SECONDS] [--no-tls]\n"
     "  Creates mirror TAG on this system: a RAID1 of DEVICE alone (degraded), in service at once,\n"
     "  with an internal write-intent bitmap of KIB-KiB chunks (default LKDR_CHUNK_SIZE, else 64). With --mount, makes a\n"
     "  file system on it and mounts it. ADDR is where targets reach this system (default: its first IPv4).\n"
-    "  --grace: I/O waits this long for a lost target to reconnect before md fails its leg (default 0).\n";
+    "  --grace: I/O waits this long for a lost target to reconnect before md fails its leg (default 0).\n"
+    "  The replication link uses TLS with a key made here (/etc/netraid/TAG.psk); --no-tls: plaintext,\n"
+    "  where anyone holding the source's address can read and write the targets (docs/security.md).\n";
 
 int run_create(std::span<const std::string> args) {
   using namespace netraid;
   using namespace netraid::mirror;
   if (cli::wants_help(args, kUsageText)) return cli::kOk;
   return cli::run_verb("create", [&] {
-    auto a = cli::parse_args("create", args, {"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {});
+    auto a = cli::parse_args("create", args, {"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"},
+                            {"--no-tls"});
     if (a.positional.size() != 1) throw cli::ArgsError("create: give exactly one TAG: netraid create TAG --local DEVICE");
     if (!a.has("--local")) throw cli::ArgsError("create: --local DEVICE is required: the partition that holds the data");
     mirror::CreateRequest req;
@@ -29,6 +32,7 @@ int run_create(std::span<const std::string> args) {
       req.chunk_kib = static_cast<unsigned>(cli::parse_number("--chunk", a.values["--chunk"], 4, 1u << 20));
     if (a.has("--grace"))
       req.grace_seconds = static_cast<unsigned>(cli::parse_number("--grace", a.values["--grace"], 0, 3600));
+    req.tls = !a.has("--no-tls");
     mirror::Context ctx(settings::load());
     mirror::create(ctx, req);
     return cli::kOk;

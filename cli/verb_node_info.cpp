@@ -2,6 +2,7 @@
 // Verbs the source runs on a target through remote exec.
 #include "cli_support.hpp"
 #include "netraid/mirror/config_store.hpp"
+#include "netraid/mirror/link_key.hpp"
 
 namespace {
 
@@ -15,7 +16,7 @@ const char* kImportUsage =
     "  (/etc/netraid) after validating it. extend runs it on each new target through remote exec.\n";
 const char* kForgetUsage =
     "usage: netraid config-forget TAG\n"
-    "  Removes TAG.json from the config directory (/etc/netraid), nothing else. unextend and\n"
+    "  Removes TAG.json and the key TAG.psk from the config directory (/etc/netraid). unextend and\n"
     "  delete run it on a target.\n";
 
 int run_node_info(std::span<const std::string> args) {
@@ -54,7 +55,9 @@ int run_config_forget(std::span<const std::string> args) {
     auto a = cli::parse_args("config-forget", args, {}, {});
     if (a.positional.size() != 1) throw cli::ArgsError("config-forget: give the TAG");
     if (auto e = config::validate_tag(a.positional[0]); !e.empty()) throw cli::ArgsError("config-forget: " + e);
-    config::Store(settings::load().conf_dir).remove(a.positional[0]);
+    const auto s = settings::load();
+    config::Store(s.conf_dir).remove(a.positional[0]);
+    link_key::forget(s, a.positional[0]);
     return cli::kOk;
   });
 }

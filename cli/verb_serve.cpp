@@ -8,6 +8,8 @@
 
 #include "nbdkit_command.hpp"
 #include "serve_process.hpp"
+#include "netraid/mirror/link_key.hpp"
+#include "netraid/mirror/settings.hpp"
 #include "verb.hpp"
 
 namespace {
@@ -18,12 +20,13 @@ using namespace netraid::cli;
 const char* kHelp =
     "usage: netraid serve TAG --device DEV --allow ADDR [--allow ADDR...]\n"
     "                     [--listen ADDR] [--port N] [--size BYTES] [--direct]\n"
-    "                     [--takeover]\n"
+    "                     [--takeover] [--tls]\n"
     "       netraid serve --stop TAG\n"
     "       netraid serve --status TAG     (exit 0 serving, 3 not serving)\n"
     "Serves DEV as export TAG with nbdkit and the netraid plugin, in the background;\n"
     "only the --allow addresses may connect. Default port 10809. --takeover stops a\n"
-    "server of TAG started with other options (for a previous source) first.\n";
+    "server of TAG started with other options (for a previous source) first. --tls:\n"
+    "clients must use TLS with the mirror's key (/etc/netraid/TAG.psk).\n";
 
 ServeResult act(const ServeRequest& req) {
   const std::string run_dir = run_dir_from_environment();
@@ -35,7 +38,9 @@ ServeResult act(const ServeRequest& req) {
     case ServeAction::start:
       break;
   }
-  return serve_start(run_dir, req.opts, req.takeover);
+  auto opts = req.opts;
+  if (req.tls) opts.tls_psk_file = netraid::mirror::link_key::key_file(netraid::mirror::settings::load(), opts.tag);
+  return serve_start(run_dir, opts, req.takeover);
 }
 
 int run_serve(std::span<const std::string> args) {

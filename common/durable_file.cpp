@@ -43,10 +43,12 @@ std::string parent_of(const std::string& path) {
 }
 
 // A new temp file next to `target`, opened for writing; its name in `tmp`.
-int create_temp(const std::string& dir, const std::string& name, const std::string& target, std::string& tmp) {
+int create_temp(const std::string& dir, const std::string& name, const std::string& target, std::string& tmp,
+                unsigned mode) {
   for (int attempt = 0; attempt < kTempNameTries; ++attempt) {
     tmp = dir + "/" + temp_name(name);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          static_cast<mode_t>(mode));
     if (fd >= 0) return fd;
     if (errno != EEXIST) break;
   }
@@ -56,11 +58,11 @@ int create_temp(const std::string& dir, const std::string& name, const std::stri
 
 }  // namespace
 
-void write_file_durably(const std::string& dir, const std::string& name, std::string_view content) {
+void write_file_durably(const std::string& dir, const std::string& name, std::string_view content, unsigned mode) {
   const auto target = dir + "/" + name;
   std::string tmp;
   {
-    UniqueFd fd(create_temp(dir, name, target, tmp));
+    UniqueFd fd(create_temp(dir, name, target, tmp, mode));
     std::size_t done = 0;
     while (done < content.size()) {
       const auto n = ::write(fd.get(), content.data() + done, content.size() - done);

@@ -2,7 +2,9 @@
 #include "netraid/mdadm/mdadm_runner.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/process.hpp>
+#include <csignal>
 #include <future>
 #include <string_view>
 
@@ -36,7 +38,9 @@ std::string describe_failure(const std::string& program, const Argv& argv, const
 
 MdadmRunner::MdadmRunner(std::string program) : program_(std::move(program)) {}
 
-RunResult MdadmRunner::run(const Argv& argv) const {
+RunResult MdadmRunner::run(const Argv& argv) const { return run(argv, {}); }
+
+RunResult MdadmRunner::run(const Argv& argv, const std::string& input) const {
   const auto exe = locate(program_);
   if (exe.empty())
     throw MdadmError(program_ + ": not found in PATH, /usr/sbin or /sbin: install it (Debian: apt-get install mdadm)",
@@ -48,8 +52,18 @@ RunResult MdadmRunner::run(const Argv& argv) const {
   try {
     // Both pipes are drained by the io_context, so a chatty stderr cannot
     // block mdadm while we wait on stdout.
-    bp::child child(exe, bp::args(argv), bp::std_in.close(), bp::std_out > out, bp::std_err > err, io);
+    // stdin is a pipe fed from `input` (empty: closed at once), never the caller's.
+    bp::async_pipe in(io);
+    bp::child child(exe, bp::args(argv), bp::std_in < in, bp::std_out > out, bp::std_err > err, io);
+    // A program that exits without reading its input must not kill us with
+    // SIGPIPE; ignored only now, so the child did not inherit the ignore.
+    struct sigaction ignore {}, saved {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &saved);
+    boost::asio::async_write(in, boost::asio::buffer(input),
+                             [&in](const boost::system::error_code&, std::size_t) { in.close(); });
     io.run();
+    ::sigaction(SIGPIPE, &saved, nullptr);
     child.wait();
     result.exit_code = child.exit_code();
   } catch (const bp::process_error& e) {

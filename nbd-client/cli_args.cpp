@@ -26,6 +26,12 @@ Parsed parse(std::span<const std::string> args, const std::set<std::string>& val
   }
 }
 
+// An absolute path: the watcher that reconnects runs from another directory.
+std::string tls_psk_path(const std::string& v) {
+  if (v.empty() || v[0] != '/') fail(ErrorKind::kUsage, "--tls-psk " + v + ": give the key file's absolute path");
+  return v;
+}
+
 void expect_positional(const Parsed& p, std::size_t min, std::size_t max, const char* what) {
   if (p.positional.size() < min || p.positional.size() > max)
     fail(ErrorKind::kUsage, std::string("expected ") + what + ", got " + std::to_string(p.positional.size()) +
@@ -35,12 +41,14 @@ void expect_positional(const Parsed& p, std::size_t min, std::size_t max, const 
 
 AttachOptions parse_attach_args(std::span<const std::string> args) {
   const auto p = parse(args,
-                       {"--device", "--connections", "--size", "--timeout", "--dead-conn-timeout", "--give-up"},
+                       {"--device", "--connections", "--size", "--timeout", "--dead-conn-timeout", "--give-up",
+                        "--tls-psk"},
                        {"--supervise"});
   expect_positional(p, 2, 2, "HOST[:PORT] TAG");
   AttachOptions o;
   o.target = parse_target(p.positional[0], p.positional[1]);
   if (const auto v = p.value("--device")) o.index = parse_device(*v);
+  if (const auto v = p.value("--tls-psk")) o.target.tls_psk_file = tls_psk_path(*v);
   if (const auto v = p.value("--connections"))
     o.connections = static_cast<unsigned>(parse_uint("--connections", *v, 1, kMaxConnections));
   if (const auto v = p.value("--size")) o.min_size = parse_uint("--size", *v, 512, 1ULL << 62, true);
@@ -56,10 +64,11 @@ AttachOptions parse_attach_args(std::span<const std::string> args) {
 }
 
 WatchArgs parse_watch_args(std::span<const std::string> args) {
-  const auto p = parse(args, {"--give-up"}, {});
+  const auto p = parse(args, {"--give-up", "--tls-psk"}, {});
   expect_positional(p, 1, 1, "/dev/nbdN");
   WatchArgs w;
   w.index = parse_device(p.positional[0]);
+  if (const auto v = p.value("--tls-psk")) w.tls_psk_file = tls_psk_path(*v);
   if (const auto v = p.value("--give-up")) w.give_up_s = parse_uint("--give-up", *v, 0, 86400 * 365);
   return w;
 }
@@ -80,11 +89,12 @@ unsigned parse_detach_args(std::span<const std::string> args) {
 }
 
 ProbeArgs parse_probe_args(std::span<const std::string> args) {
-  const auto p = parse(args, {"--size"}, {"--json", "--native"});
+  const auto p = parse(args, {"--size", "--tls-psk"}, {"--json", "--native"});
   expect_positional(p, 2, 2, "HOST[:PORT] TAG");
   ProbeArgs r;
   r.native = p.flags.count("--native") > 0;
   r.target = parse_target(p.positional[0], p.positional[1]);
+  if (const auto v = p.value("--tls-psk")) r.target.tls_psk_file = tls_psk_path(*v);
   if (const auto v = p.value("--size")) r.min_size = parse_uint("--size", *v, 512, 1ULL << 62, true);
   r.json = p.flags.count("--json") > 0;
   return r;

@@ -101,11 +101,15 @@ std::uint64_t parse_uint(const std::string& option, const std::string& text, std
   return v;
 }
 
-std::string backend_identifier(const Target& t) { return "nbd://" + t.where() + "/" + t.tag; }
+std::string backend_identifier(const Target& t) {
+  return (t.tls_psk_file.empty() ? "nbd://" : "nbds://") + t.where() + "/" + t.tag;
+}
 
-std::optional<Target> parse_backend_identifier(const std::string& id) {
-  if (id.rfind("nbd://", 0) != 0) return std::nullopt;
-  const auto rest = id.substr(6);
+std::optional<Target> parse_backend_identifier(const std::string& id, bool* tls) {
+  const bool secure = id.rfind("nbds://", 0) == 0;
+  if (!secure && id.rfind("nbd://", 0) != 0) return std::nullopt;
+  if (tls) *tls = secure;
+  const auto rest = id.substr(secure ? 7 : 6);
   const auto slash = rest.find('/');
   if (slash == std::string::npos) return std::nullopt;
   const auto addr = rest.substr(0, slash);

@@ -8,6 +8,7 @@
 
 #include "netraid/nbd/client.hpp"
 #include "netraid/nbd/error.hpp"
+#include "netraid/nbd/tls.hpp"
 
 namespace netraid::nbd {
 
@@ -15,6 +16,12 @@ ProbeResult probe(const Target& t) {
   std::unique_ptr<nbd_handle, decltype(&nbd_close)> h(nbd_create(), &nbd_close);
   if (!h) fail(ErrorKind::kNetwork, std::string("libnbd: ") + nbd_get_error());
   nbd_set_export_name(h.get(), t.tag.c_str());
+  if (!t.tls_psk_file.empty()) {
+    const auto psk = read_client_psk(t.tls_psk_file);  // the same checks as attach's
+    if (nbd_set_tls(h.get(), LIBNBD_TLS_REQUIRE) == -1 || nbd_set_tls_psk_file(h.get(), t.tls_psk_file.c_str()) == -1 ||
+        nbd_set_tls_username(h.get(), psk.identity.c_str()) == -1)
+      fail(ErrorKind::kUsage, std::string("libnbd: ") + nbd_get_error() + ": this libnbd cannot do TLS with a key file");
+  }
   const auto port = std::to_string(t.port);
   if (nbd_connect_tcp(h.get(), t.host.c_str(), port.c_str()) == -1) {
     const int e = nbd_get_errno();

@@ -103,6 +103,14 @@ Bytes encode_opt_abort() {
   return out;
 }
 
+Bytes encode_opt_starttls() {
+  Bytes out;
+  put64(out, proto::kOptMagic);
+  put32(out, proto::kOptStartTls);
+  put32(out, 0);
+  return out;
+}
+
 ReplyHeader decode_reply_header(std::span<const std::uint8_t> bytes) {
   need(bytes, proto::kReplyHeaderSize, "option reply header");
   if (be64(bytes, 0) != proto::kReplyMagic)
@@ -146,7 +154,7 @@ std::string describe_error_reply(std::uint32_t type, const std::string& export_n
     case proto::kRepErrPolicy:
       return "server refused export '" + export_name + "' by policy" + msg + ": check the server's access rules";
     case proto::kRepErrTlsReqd:
-      return "server requires TLS" + msg + ": serve the export without TLS inside the cluster network";
+      return "the target requires TLS" + msg + ": this mirror is encrypted there; give this system the mirror's key (netraid extend or rotate-key does)";
     case proto::kRepErrShutdown:
       return "server is shutting down" + msg + ": retry when the target is up again";
     case proto::kRepErrBlockSizeReqd:
@@ -172,11 +180,34 @@ std::string describe_flags(std::uint16_t flags) {
   return s.empty() ? "none" : s;
 }
 
-ExportInfo negotiate(ByteStream& stream, const std::string& export_name) {
+namespace {
+// NBD_OPT_STARTTLS, its one reply, then the TLS handshake.
+void start_tls(ByteStream& stream) {
+  stream.write_all(encode_opt_starttls());
+  std::uint8_t header_bytes[proto::kReplyHeaderSize];
+  stream.read_exact(header_bytes);
+  const auto h = decode_reply_header(header_bytes);
+  Bytes payload(h.length);
+  if (h.length) stream.read_exact(payload);
+  if (h.option != proto::kOptStartTls)
+    fail(ErrorKind::kProtocol, "server answered option " + std::to_string(h.option) +
+                                   " when NBD_OPT_STARTTLS was asked: the server is misbehaving; check the server");
+  if (h.type == proto::kRepErrUnsup || h.type == proto::kRepErrPolicy)
+    fail(ErrorKind::kTarget, "the target does not serve this mirror with TLS" +
+                                 (payload.empty() ? std::string() : " (server says: " + printable(payload) + ")") +
+                                 ": its server runs without the mirror's key; restart it (netraid resync) or use a --no-tls mirror");
+  if (h.type != proto::kRepAck)
+    fail(ErrorKind::kProtocol, "server refused NBD_OPT_STARTTLS with " + hex(h.type) + ": check the server's log");
+  stream.start_tls();
+}
+}  // namespace
+
+ExportInfo negotiate(ByteStream& stream, const std::string& export_name, bool tls) {
   std::uint8_t greeting_bytes[proto::kGreetingSize];
   stream.read_exact(greeting_bytes);
   const auto greeting = decode_greeting(greeting_bytes);
   stream.write_all(encode_client_flags(greeting));
+  if (tls) start_tls(stream);
   stream.write_all(encode_opt_go(export_name));
 
   ExportInfo info;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 
 #include "netraid/nbd/error.hpp"
+#include "netraid/nbd/tls.hpp"
 
 namespace netraid::nbd {
 
@@ -20,7 +21,11 @@ namespace {
 
 class FdStream : public ByteStream {
  public:
-  FdStream(int fd, std::string where) : fd_(fd), where_(std::move(where)) {}
+  FdStream(int fd, std::string where, const PskEntry* psk) : fd_(fd), where_(std::move(where)), psk_(psk) {}
+  void start_tls() override {
+    if (!psk_) fail(ErrorKind::kProtocol, where_ + ": TLS started without a key: this is a bug; report it");
+    start_kernel_tls(fd_, *psk_, where_);
+  }
   void write_all(std::span<const std::uint8_t> bytes) override {
     std::size_t done = 0;
     while (done < bytes.size()) {
@@ -52,6 +57,7 @@ class FdStream : public ByteStream {
  private:
   int fd_;
   std::string where_;
+  const PskEntry* psk_;
 };
 
 void set_timeouts(int fd, std::chrono::milliseconds d) {
@@ -91,6 +97,9 @@ int connect_with_deadline(int fd, const sockaddr* sa, socklen_t len, std::chrono
 
 Connection TcpDialer::dial(const Target& target) {
   const auto where = target.where();
+  // The key first: a system without it never contacts the target.
+  std::optional<PskEntry> psk;
+  if (!target.tls_psk_file.empty()) psk = read_client_psk(target.tls_psk_file);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -126,9 +135,9 @@ Connection TcpDialer::dial(const Target& target) {
   const int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   set_timeouts(fd.get(), deadline_);
-  FdStream stream(fd.get(), where);
+  FdStream stream(fd.get(), where, psk ? &*psk : nullptr);
   Connection c;
-  c.info = negotiate(stream, target.tag);
+  c.info = negotiate(stream, target.tag, psk.has_value());
   // The kernel's receive path honours SO_RCVTIMEO: hand it a socket without one.
   set_timeouts(fd.get(), std::chrono::milliseconds(0));
   c.fd = std::move(fd);

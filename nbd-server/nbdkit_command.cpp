@@ -19,6 +19,10 @@ std::vector<std::string> nbdkit_argv(const ServeOptions& o) {
   }
   argv.push_back("--port");
   argv.push_back(std::to_string(o.port));
+  if (!o.tls_psk_file.empty()) {
+    argv.push_back("--tls=require");
+    argv.push_back("--tls-psk=" + o.tls_psk_file);
+  }
   // Access control is nbdkit's ip filter: allow the sources, deny the rest.
   if (o.stock_ip_filter) argv.push_back("--filter=ip");
   argv.push_back(o.plugin);
@@ -48,7 +52,7 @@ const char* kUsage = ": see netraid serve --help";
 
 std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::string> args) {
   static const common::OptionSpec spec{.values = {"--device", "--listen", "--port", "--allow", "--size"},
-                                       .flags = {"--stop", "--status", "--direct", "--takeover"},
+                                       .flags = {"--stop", "--status", "--direct", "--takeover", "--tls"},
                                        .repeatable = {"--allow"},
                                        .aliases = {{"-d", "--device"}}};
   common::ParsedOptions p;
@@ -101,10 +105,11 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
   }
   req.opts.direct = p.flags.count("--direct") > 0;
   req.takeover = p.flags.count("--takeover") > 0;
+  req.tls = p.flags.count("--tls") > 0;
   if (req.opts.tag.empty()) return "netraid serve: TAG is missing" + std::string(kUsage);
   if (req.action != ServeAction::start) {
     if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || p.has("--port") ||
-        req.opts.size || req.opts.direct || req.takeover)
+        req.opts.size || req.opts.direct || req.takeover || req.tls)
       return "netraid serve: --stop/--status take only TAG" + std::string(kUsage);
     return req;
   }

@@ -24,14 +24,17 @@ struct ServeOptions {
   bool direct = false;
   std::string plugin;                 // path of nbdkit-netraid-plugin.so
   std::string pid_file;
+  // The mirror's pre-shared key: nbdkit then requires TLS with it from every
+  // client (--tls=require --tls-psk=FILE). Empty: plaintext.
+  std::string tls_psk_file;
   std::string nbdkit = "nbdkit";
   // false: the stock ip filter cannot parse addresses (Debian 12's 1.32
   // build), so allow=/deny=all go to our plugin instead.
   bool stock_ip_filter = true;
 };
 
-// nbdkit --pidfile P [-i ADDR] --port N --filter=ip PLUGIN dev= tag= [size=]
-// [direct=true] allow=A[,B] deny=all
+// nbdkit --pidfile P [-i ADDR] --port N [--tls=require --tls-psk=FILE]
+// --filter=ip PLUGIN dev= tag= [size=] [direct=true] allow=A[,B] deny=all
 std::vector<std::string> nbdkit_argv(const ServeOptions& opts);
 
 enum class ServeAction { start, stop, status };
@@ -41,6 +44,9 @@ struct ServeRequest {
   // start only: a server of TAG running with other options (it serves the
   // previous source) is stopped first. Sent by a new source after failover.
   bool takeover = false;
+  // start only: serve through TLS with this system's key of the mirror
+  // (the front end fills opts.tls_psk_file from its configuration directory).
+  bool tls = false;
 };
 
 // Arguments after the verb. Returns the request or a one-line error.

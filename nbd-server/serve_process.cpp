@@ -197,6 +197,19 @@ int start(const std::string& dir, ServeOptions opts, bool takeover, ServeResult&
             opts.tag.c_str(), static_cast<int>(pid), opts.tag.c_str());
     return kFailed;
   }
+  if (!opts.tls_psk_file.empty()) {
+    if (lstat(opts.tls_psk_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      appendf(r.err,
+              "netraid serve: %s: this system has no key for the mirror (%s): run 'netraid extend' or 'netraid rotate-key %s' on the source\n",
+              opts.tag.c_str(), opts.tls_psk_file.c_str(), opts.tag.c_str());
+      return kFailed;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+      appendf(r.err, "netraid serve: %s: key file %s may be read by others: chmod 600 it\n", opts.tag.c_str(),
+              opts.tls_psk_file.c_str());
+      return kFailed;
+    }
+  }
   if (stat(opts.plugin.c_str(), &st) != 0) {
     appendf(r.err, "netraid serve: plugin %s not found: build it or set NETRAID_PLUGIN\n", opts.plugin.c_str());
     return kFailed;

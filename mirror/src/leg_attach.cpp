@@ -5,12 +5,14 @@
 
 #include "netraid/mdadm/mdadm_argv.hpp"
 #include "netraid/mdadm/sysfs_values.hpp"
+#include "netraid/mirror/link_key.hpp"
 
 namespace netraid::mirror {
 
-NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const std::string& device,
-                 std::uint64_t min_bytes) {
+NbdLink nbd_link(const Context& ctx, const config::MirrorConfig& m, const config::System& t,
+                 const std::string& device, std::uint64_t min_bytes) {
   NbdLink link;
+  if (m.tls) link.tls_psk_file = link_key::key_file(ctx.settings, m.tag);
   link.address = t.address;
   link.port = t.port;
   link.export_name = m.tag;
@@ -20,10 +22,25 @@ NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const s
   return link;
 }
 
+std::vector<std::string> serve_command(const config::MirrorConfig& m, const config::System& t,
+                                       const std::string& source_address, std::uint64_t min_bytes, bool takeover) {
+  std::vector<std::string> serve{"serve", m.tag, "--device", t.device, "--listen", t.address,
+                                 "--port", std::to_string(t.port), "--allow", source_address,
+                                 // O_DIRECT: an acknowledged write must not sit in the target's page
+                                 // cache, or a target crash loses it behind md's back (README).
+                                 "--direct"};
+  if (takeover) serve.push_back("--takeover");
+  if (m.tls) serve.push_back("--tls");
+  if (min_bytes > 0) serve.insert(serve.end(), {"--size", std::to_string(min_bytes)});
+  return serve;
+}
+
 void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const std::string& host,
                       const std::string& nbd) {
   if (m.grace_seconds == 0) return;
-  ctx.system->start_detached_self({"nbd-watch", nbd}, "/var/log/netraid/" + m.tag + "-" + host + ".watch.log");
+  std::vector<std::string> args{"nbd-watch", nbd};
+  if (m.tls) args.insert(args.end(), {"--tls-psk", link_key::key_file(ctx.settings, m.tag)});
+  ctx.system->start_detached_self(args, "/var/log/netraid/" + m.tag + "-" + host + ".watch.log");
   ctx.say("watching the link of " + nbd + " (" + host + "): I/O waits up to " + std::to_string(m.grace_seconds) +
           " s for a reconnect before md fails the leg");
 }

@@ -10,6 +10,7 @@
 #include "netraid/mdadm/mdadm_argv.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
+#include "netraid/mirror/link_key.hpp"
 #include "netraid/mirror/local_device.hpp"
 #include "netraid/mirror/resync_rate.hpp"
 
@@ -30,6 +31,7 @@ void create(Context& ctx, const CreateRequest& req) {
   m.tag = req.tag;
   m.bitmap_chunk_kib = req.chunk_kib.value_or(ctx.settings.tunables.chunk_kib.value);
   m.grace_seconds = req.grace_seconds;
+  m.tls = req.tls;
   m.mount_dir = req.mount_dir;
   m.fstype = req.mount_dir.empty() ? "" : req.fstype;
   const std::string address = req.address.empty() ? first_global_ipv4() : req.address;
@@ -58,6 +60,10 @@ void create(Context& ctx, const CreateRequest& req) {
   spec.name = m.tag;
   ctx.mdadm_checked(mdadm::create_degraded_raid1_argv(spec));
   apply_tunable_speed_limits(ctx, m);
+  if (m.tls)
+    link_key::create_key(ctx, m.tag);
+  else
+    ctx.say("warning: " + m.tag + " replicates in plaintext (--no-tls): whoever holds the source's address can read and write its targets");
   ctx.store.save(m);
   save_legs(ctx, m.tag, {});
   // issue 7: this system is the source of a new mirror (last_owner, source, first generation).
@@ -187,22 +193,29 @@ void extend(Context& ctx, const ExtendRequest& req) {
   // The target's disk must be at least as large as the local leg.
   const std::uint64_t needed = ctx.system->device_use(self->device).size_bytes;
 
+  if (m.tls) {
+    ctx.say("giving " + node.name + " the mirror's TLS key");
+    link_key::send_key(ctx, req.target, m.tag);
+  }
+  auto forget_key = [&] {
+    if (m.tls) ctx.run_remote(req.target, {"key-import", m.tag, "--forget"});
+  };
   ctx.say("starting the NBD server for " + m.tag + " on " + node.name + " (" + target.device + ", port " +
-          std::to_string(target.port) + ", only " + self->address + " may connect)");
-  std::vector<std::string> serve{"serve", m.tag, "--device", target.device, "--listen", target.address,
-                                 "--port", std::to_string(target.port), "--allow", self->address,
-                                 // O_DIRECT: an acknowledged write must not sit in the target's page
-                                 // cache, or a target crash loses it behind md's back (README).
-                                 "--direct"};
-  if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
-  auto served = ctx.run_remote(req.target, serve);
-  if (served.exit_code != 0)
+          std::to_string(target.port) + ", only " + self->address + (m.tls ? " with the mirror's key" : "") +
+          " may connect)");
+  auto served = ctx.run_remote(req.target, serve_command(m, target, self->address, needed, false));
+  if (served.exit_code != 0) {
+    forget_key();
     throw OpError("the target " + node.name + " refused to serve " + m.tag + ": " +
                   (first_line(served.err).empty() ? first_line(served.out) : first_line(served.err)));
+  }
 
-  auto stop_remote = [&] { ctx.run_remote(req.target, {"serve", "--stop", m.tag}); };
+  auto stop_remote = [&] {
+    ctx.run_remote(req.target, {"serve", "--stop", m.tag});
+    forget_key();
+  };
   ctx.say("attaching " + target.address + ":" + std::to_string(target.port) + " as a kernel NBD device");
-  const auto attached = ctx.system->attach(nbd_link(grown, target, "", needed));
+  const auto attached = ctx.system->attach(nbd_link(ctx, grown, target, "", needed));
   const std::string nbd = attached.device;
   if (nbd.empty()) {
     stop_remote();
@@ -301,6 +314,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
   std::error_code ec;
   fs::remove(ctx.settings.run_dir + "/" + tag + ".legs.json", ec);
   ctx.store.remove(tag);
+  link_key::forget(ctx.settings, tag);
   failover::on_deleted(ctx, tag);  // issue 7: clear this system's failover flags of TAG
   ctx.say("mirror " + tag + " deleted (the data stays on the devices)");
 }

@@ -150,6 +150,8 @@ MirrorConfig parse(const std::string& text) {
     m.md_device = j.value("md_device", "");
     m.bitmap_chunk_kib = j.value("bitmap_chunk_kib", kDefaultBitmapChunkKib);
     m.grace_seconds = j.value("grace_seconds", 0u);
+    // A config written before TLS existed has no key anywhere: plaintext.
+    m.tls = j.value("tls", false);
     m.mount_dir = j.value("mount_dir", "");
     m.fstype = j.value("fstype", "");
     for (const auto& s : j.at("systems")) {
@@ -177,6 +179,7 @@ std::string render(const MirrorConfig& m) {
   j["md_device"] = m.md_device;
   j["bitmap_chunk_kib"] = m.bitmap_chunk_kib;
   j["grace_seconds"] = m.grace_seconds;
+  j["tls"] = m.tls;
   if (!m.mount_dir.empty()) {
     j["mount_dir"] = m.mount_dir;
     j["fstype"] = m.fstype;

@@ -37,7 +37,7 @@ constexpr const char* kHeldEnv = "NETRAID_LOCK_HELD";
 // loudly until it is added here, never runs unlocked.
 const VerbRule* rule_for(std::string_view verb) {
   static const std::map<std::string, VerbRule, std::less<>> rules{
-      {"create", {{"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {}, {}}},
+      {"create", {{"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {"--no-tls"}, {}}},
       {"extend", {{"--target", "--target-device", "--target-address", "--priority", "--mode"}, {}, {}}},
       {"unextend", {}},
       {"delete", {{}, {"--force"}, {}}},
@@ -49,8 +49,11 @@ const VerbRule* rule_for(std::string_view verb) {
       {"restore", {{}, {"--force", "--json"}, {}}},
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
+      {"rotate-key", {}},
+      // The other systems' side of extend and rotate-key: the key arrives on stdin.
+      {"key-import", {{}, {"--add", "--replace"}, {}}},
       // The target side: a source's extend, resync and delete run it here.
-      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover"},
+      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover", "--tls"},
                  {"--status"}}},
   };
   auto it = rules.find(verb);

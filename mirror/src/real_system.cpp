@@ -50,9 +50,21 @@ class RealSystem final : public System {
   }
 
   ProgramResult run_on(const std::string& host, const std::vector<std::string>& args) override {
+    return run_on_with_input(host, args, {});
+  }
+
+  ProgramResult run_on_with_input(const std::string& host, const std::vector<std::string>& args,
+                                  const std::string& input) override {
     std::vector<std::string> command{remote_netraid_};
     command.insert(command.end(), args.begin(), args.end());
-    return run(remote::build_argv(transport_, host, command));
+    const auto argv = remote::build_argv(transport_, host, command);
+    mdadm::MdadmRunner runner(argv.at(0));
+    try {
+      auto r = runner.run({argv.begin() + 1, argv.end()}, input);
+      return {r.exit_code, r.out, r.err};
+    } catch (const mdadm::MdadmError& e) {
+      throw OpError(argv.at(0) + ": cannot run it: " + first_line(e.what()) + ": install it or fix PATH");
+    }
   }
 
   void start_detached_self(const std::vector<std::string>& args, const std::string& log_file) override {
@@ -127,6 +139,7 @@ class RealSystem final : public System {
     try {
       nbd::AttachOptions options;
       options.target = nbd::parse_target(link.address + ":" + std::to_string(link.port), link.export_name);
+      options.target.tls_psk_file = link.tls_psk_file;
       if (!link.device.empty()) options.index = nbd::parse_device(link.device);
       options.min_size = link.min_bytes;
       options.dead_conn_timeout_s = link.grace_seconds;

@@ -96,12 +96,8 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
         if (plan.action == LegAction::kPauseOut) break;
         if (seen.full_resync_requested) full = true;
       } else if (plan.action == LegAction::kConnect) {
-        std::vector<std::string> serve{"serve", m.tag, "--device", t.device, "--listen", t.address,
-                                       "--port", std::to_string(t.port), "--allow", self->address, "--direct",
-                                       // after a failover the target still serves the previous source
-                                       "--takeover"};
-        if (needed > 0) serve.insert(serve.end(), {"--size", std::to_string(needed)});
-        auto served = ctx.run_remote(t.host, serve);
+        // --takeover: after a failover the target still serves the previous source.
+        auto served = ctx.run_remote(t.host, serve_command(m, t, self->address, needed, true));
         if (served.exit_code != 0) {
           connected(false);
           if (failover::split_brain_on_refusal(ctx, m, t.host)) break;
@@ -109,9 +105,9 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
                   first_line(served.err.empty() ? served.out : served.err) + "): stays Out of Sync");
           break;
         }
-        auto r = ctx.system->attach(nbd_link(m, t, leg.nbd, needed));
+        auto r = ctx.system->attach(nbd_link(ctx, m, t, leg.nbd, needed));
         // The old index may be taken meanwhile: let the kernel pick one.
-        if (r.device.empty() && !leg.nbd.empty()) r = ctx.system->attach(nbd_link(m, t, "", needed));
+        if (r.device.empty() && !leg.nbd.empty()) r = ctx.system->attach(nbd_link(ctx, m, t, "", needed));
         const std::string dev = r.device;
         if (dev.empty()) {
           connected(false);

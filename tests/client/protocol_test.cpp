@@ -59,6 +59,8 @@ struct ScriptedServer : ByteStream {
   Bytes script;
   std::size_t pos = 0;
   Bytes written;
+  std::size_t tls_started_at = 0;  // bytes written when start_tls() ran; 0 = never
+  void start_tls() override { tls_started_at = written.size(); }
   void write_all(std::span<const std::uint8_t> b) override { written.insert(written.end(), b.begin(), b.end()); }
   void read_exact(std::span<std::uint8_t> out) override {
     if (script.size() - pos < out.size())
@@ -145,6 +147,40 @@ TEST_CASE("negotiate: a well-behaved server, client bytes exactly as the spec sa
   CHECK(info.flags == kGood);
   CHECK(s.pos == s.script.size());
   CHECK(s.written == cat({Bytes{0, 0, 0, 3}, encode_opt_go("tag")}));
+}
+
+TEST_CASE("negotiate with TLS: STARTTLS, its ack, the handshake, then GO through it") {
+  ScriptedServer s(cat({greeting(3), reply(proto::kRepAck, {}, proto::kOptStartTls),
+                        reply(proto::kRepInfo, info_export(64 << 20, kGood)), reply(proto::kRepAck, {})}));
+  const auto info = negotiate(s, "tag", true);
+  CHECK(info.size == (64 << 20));
+  CHECK(s.pos == s.script.size());
+  CHECK(encode_opt_starttls() == Bytes{'I', 'H', 'A', 'V', 'E', 'O', 'P', 'T', 0, 0, 0, 5, 0, 0, 0, 0});
+  CHECK(s.written == cat({Bytes{0, 0, 0, 3}, encode_opt_starttls(), encode_opt_go("tag")}));
+  // The handshake ran after STARTTLS was acknowledged and before GO was sent.
+  CHECK(s.tls_started_at == 4 + 16);
+}
+
+TEST_CASE("errors-negotiate-tls: no plaintext fallback, and a plaintext client told what a TLS target needs") {
+  SUBCASE("a target without the key refuses STARTTLS: the mirror is not used in plaintext") {
+    ScriptedServer s(cat({greeting(), reply(proto::kRepErrPolicy, {}, proto::kOptStartTls)}));
+    CHECK(error_of([&] { negotiate(s, "t", true); }).find("the target does not serve this mirror with TLS") == 0);
+    CHECK(s.tls_started_at == 0);
+    CHECK(s.written == cat({encode_client_flags(decode_greeting(greeting())), encode_opt_starttls()}));  // GO never sent
+    ScriptedServer u(cat({greeting(), reply(proto::kRepErrUnsup, {}, proto::kOptStartTls)}));
+    CHECK(error_of([&] { negotiate(u, "t", true); }).find("the target does not serve this mirror with TLS") == 0);
+  }
+  SUBCASE("a reply to another option, or another error") {
+    ScriptedServer s(cat({greeting(), reply(proto::kRepAck, {}, proto::kOptGo)}));
+    CHECK(error_of([&] { negotiate(s, "t", true); }).find("when NBD_OPT_STARTTLS was asked") != std::string::npos);
+    ScriptedServer e(cat({greeting(), reply(proto::kRepErrInvalid, {}, proto::kOptStartTls)}));
+    CHECK(error_of([&] { negotiate(e, "t", true); }).find("refused NBD_OPT_STARTTLS") != std::string::npos);
+  }
+  SUBCASE("a plaintext client at a TLS target is told to get the key") {
+    ScriptedServer b(cat({greeting(), reply(proto::kRepErrTlsReqd, {})}));
+    CHECK(error_of([&] { negotiate(b, "t"); }) ==
+          "the target requires TLS: this mirror is encrypted there; give this system the mirror's key (netraid extend or rotate-key does)");
+  }
 }
 
 TEST_CASE("errors-negotiate: wrong export name gives a message naming the tag and the fix") {

@@ -166,7 +166,7 @@ netraid_lab_setup() {
     mkdir -p "$dir/persist/etc-netraid"
     cat > "$dir/persist/etc-netraid/netraid.json" <<JSON
 {
-  "remote_exec": {"argv": ["$LAB", "exec", "{host}", "--"], "shell_quote": false},
+  "remote_exec": {"argv": ["$LAB", "exec", "{host}", "--stdin", "--"], "shell_quote": false},
   "remote_netraid": "$NETRAID"
 }
 JSON

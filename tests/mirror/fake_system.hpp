@@ -67,6 +67,13 @@ class FakeSystem : public netraid::mirror::System {
     if (it == peers.end()) return {255, "", "ssh: connect to host " + host + " port 22: No route to host\n"};
     return it->second(args);
   }
+  // What each peer got on stdin, in order (key-import's keys).
+  std::vector<std::pair<std::string, std::string>> inputs;
+  ProgramResult run_on_with_input(const std::string& host, const std::vector<std::string>& args,
+                                  const std::string& input) override {
+    inputs.emplace_back(host, input);
+    return run_on(host, args);
+  }
   void start_detached_self(const std::vector<std::string>& args, const std::string&) override {
     events.push_back("detached " + joined(args));
   }
@@ -102,7 +109,8 @@ class FakeSystem : public netraid::mirror::System {
   }
   DeviceUse device_use(const std::string& device) override { return devices[device]; }
   AttachOutcome attach(const NbdLink& link) override {
-    events.push_back("attach " + link.address + ":" + std::to_string(link.port) + " " + link.export_name);
+    events.push_back("attach " + link.address + ":" + std::to_string(link.port) + " " + link.export_name +
+                     (link.tls_psk_file.empty() ? "" : " tls"));
     if (!reachable_exports.count(link.address)) return {"", "Connection refused"};
     std::string nbd = link.device;
     for (int i = 0; nbd.empty() || connected.count(nbd); ++i) nbd = "/dev/nbd" + std::to_string(i);

@@ -13,7 +13,9 @@ namespace netraid::common {
 // same directory, created with O_EXCL|O_NOFOLLOW (a file or symlink planted
 // at any name is never opened, let alone written through), write, fsync,
 // rename over the name, fsync of the directory. `dir` must exist.
-void write_file_durably(const std::string& dir, const std::string& name, std::string_view content);
+// The file gets MODE (0600 for a secret: it never exists with a wider one).
+void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
+                        unsigned mode = 0644);
 
 // The same for a whole path; its directory is created first when missing
 // (run state under /run/netraid after a reboot).

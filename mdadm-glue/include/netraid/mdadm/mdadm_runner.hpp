@@ -36,6 +36,8 @@ class MdadmRunner {
   // Runs and returns whatever happened; throws MdadmError only when the
   // program cannot be found or started.
   RunResult run(const Argv& argv) const;
+  // The same with `input` on the program's standard input (closed after it).
+  RunResult run(const Argv& argv, const std::string& input) const;
 
   // Like run(), but a non-zero exit is an MdadmError too.
   RunResult run_checked(const Argv& argv) const;

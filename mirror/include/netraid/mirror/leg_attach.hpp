@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "netraid/mirror/mirror_config.hpp"
 #include "netraid/mirror/context.hpp"
@@ -12,8 +13,16 @@
 namespace netraid::mirror {
 
 // Target `t` of `m` as a kernel NBD link; `device` "" = any free one.
-NbdLink nbd_link(const config::MirrorConfig& m, const config::System& t, const std::string& device,
-                 std::uint64_t min_bytes);
+// Through TLS with this system's key of the mirror when m.tls.
+NbdLink nbd_link(const Context& ctx, const config::MirrorConfig& m, const config::System& t,
+                 const std::string& device, std::uint64_t min_bytes);
+
+// Pure: the `netraid serve` arguments that make target `t` serve its leg to
+// the source at `source_address`: O_DIRECT, at least `min_bytes` (0: any),
+// TLS when the mirror uses it; `takeover` after a failover (the target may
+// still serve the previous source).
+std::vector<std::string> serve_command(const config::MirrorConfig& m, const config::System& t,
+                                       const std::string& source_address, std::uint64_t min_bytes, bool takeover);
 
 // With a grace period (grace_seconds > 0) the kernel holds I/O on a dead link
 // that long; `netraid nbd-watch` (started here, detached, logging to

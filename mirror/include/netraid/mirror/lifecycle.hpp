@@ -21,6 +21,7 @@ struct CreateRequest {
   std::string fstype = "ext4";
   std::optional<unsigned> chunk_kib;  // none = LKDR_CHUNK_SIZE, else netraid's 64
   unsigned grace_seconds = 0;
+  bool tls = true;  // false: --no-tls, the operator's choice of a plaintext link
 };
 void create(Context& ctx, const CreateRequest& request);
 

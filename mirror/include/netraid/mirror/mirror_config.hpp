@@ -35,6 +35,9 @@ struct MirrorConfig {
   // Seconds I/O waits for a lost target to reconnect before md fails its leg
   // (0: fail at once, the bitmap tracks the writes; see leg_attach.hpp).
   unsigned grace_seconds = 0;
+  // The replication link uses TLS with the mirror's pre-shared key
+  // (link_key.hpp) on every system; false only when created with --no-tls.
+  bool tls = false;
   std::string mount_dir;       // empty: raw mirror
   std::string fstype;          // ext4 | xfs when mount_dir is set
   std::vector<System> systems; // the creating system first

@@ -32,6 +32,7 @@ struct NbdLink {
   std::string device;            // "/dev/nbdN" to reuse, "" = any free one
   std::uint64_t min_bytes = 0;   // refuse a smaller export
   std::uint64_t grace_seconds = 0;  // I/O waits this long for a reconnect
+  std::string tls_psk_file;      // "" = plaintext; else TLS with this key (kernel TLS)
 };
 
 struct AttachOutcome {
@@ -54,6 +55,10 @@ class System {
   virtual ProgramResult run(const std::vector<std::string>& argv) = 0;
   // `netraid ARGS` on another system of the mirror, through remote exec.
   virtual ProgramResult run_on(const std::string& host, const std::vector<std::string>& args) = 0;
+  // The same with INPUT on its standard input (a secret never goes in argv,
+  // which every user of either system can read in /proc).
+  virtual ProgramResult run_on_with_input(const std::string& host, const std::vector<std::string>& args,
+                                          const std::string& input) = 0;
   // This netraid binary in a process of its own that outlives the command
   // (the link watcher, `netraid nbd-watch`), output appended to LOG_FILE.
   virtual void start_detached_self(const std::vector<std::string>& args, const std::string& log_file) = 0;

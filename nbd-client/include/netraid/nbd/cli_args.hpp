@@ -15,6 +15,7 @@ AttachOptions parse_attach_args(std::span<const std::string> args);
 struct WatchArgs {
   unsigned index = 0;
   std::uint64_t give_up_s = 0;
+  std::string tls_psk_file;  // the key, when the device was attached through TLS
 };
 WatchArgs parse_watch_args(std::span<const std::string> args);
 

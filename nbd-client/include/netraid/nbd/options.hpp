@@ -17,6 +17,9 @@ struct Target {
   std::string host;  // name, IPv4 or IPv6 (without brackets)
   std::uint16_t port = kDefaultPort;
   std::string tag;   // the NBD export name
+  // The mirror's pre-shared key file (tls.hpp): TLS on this link, through
+  // kernel TLS. Empty: plaintext.
+  std::string tls_psk_file;
   std::string where() const;  // "host:port" ("[v6]:port") for messages
 };
 
@@ -33,9 +36,11 @@ std::uint64_t parse_uint(const std::string& option, const std::string& text, std
                          std::uint64_t max, bool allow_suffix = false);
 
 // The string the kernel stores as the device's backend (/sys/block/nbdN/backend)
-// and demands back on every NBD_CMD_RECONFIGURE: "nbd://HOST:PORT/TAG".
+// and demands back on every NBD_CMD_RECONFIGURE: "nbd://HOST:PORT/TAG", or
+// "nbds://..." for a link through TLS (the URI scheme libnbd uses).
 std::string backend_identifier(const Target& t);
-std::optional<Target> parse_backend_identifier(const std::string& id);
+// *tls tells whether the link was made through TLS (the key file is not part of it).
+std::optional<Target> parse_backend_identifier(const std::string& id, bool* tls = nullptr);
 
 struct AttachOptions {
   Target target;

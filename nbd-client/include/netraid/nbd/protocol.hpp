@@ -2,7 +2,7 @@
 // The NBD fixed-newstyle handshake as the kernel's client needs it: pure
 // encoders/decoders over byte buffers, and negotiate() driving them over an
 // abstract byte stream (a TCP socket in production, a script of bytes in tests).
-// Only NBD_OPT_GO is used; structured replies are never requested because the
+// NBD_OPT_STARTTLS when the mirror uses TLS, then NBD_OPT_GO; structured replies are never requested because the
 // kernel driver speaks simple replies in the transmission phase.
 #pragma once
 #include <cstdint>
@@ -29,6 +29,7 @@ inline constexpr std::uint32_t kClientNoZeroes = 1u << 1;
 
 // Options.
 inline constexpr std::uint32_t kOptAbort = 2;
+inline constexpr std::uint32_t kOptStartTls = 5;
 inline constexpr std::uint32_t kOptGo = 7;
 
 // Option reply types.
@@ -95,6 +96,7 @@ Bytes encode_client_flags(const Greeting& greeting);
 // NBD_OPT_GO for `export_name`, asking for NBD_INFO_EXPORT and NBD_INFO_BLOCK_SIZE.
 Bytes encode_opt_go(const std::string& export_name);
 Bytes encode_opt_abort();
+Bytes encode_opt_starttls();
 ReplyHeader decode_reply_header(std::span<const std::uint8_t> bytes);
 // Applies one NBD_REP_INFO payload to `info`; unknown info types are ignored (spec).
 void apply_info(std::span<const std::uint8_t> payload, ExportInfo& info, bool& have_export);
@@ -110,10 +112,14 @@ class ByteStream {
   virtual void write_all(std::span<const std::uint8_t> bytes) = 0;
   // Fills `out` completely or throws ClientError (short read = server went away).
   virtual void read_exact(std::span<std::uint8_t> out) = 0;
+  // After the server acknowledged NBD_OPT_STARTTLS: the TLS handshake; the
+  // stream is encrypted afterwards.
+  virtual void start_tls() = 0;
 };
 
-// Runs the handshake up to the transmission phase. Throws ClientError.
-ExportInfo negotiate(ByteStream& stream, const std::string& export_name);
+// Runs the handshake up to the transmission phase, through TLS when `tls`
+// (the server must agree: no plaintext fallback). Throws ClientError.
+ExportInfo negotiate(ByteStream& stream, const std::string& export_name, bool tls = false);
 
 // ---- what the mirror needs from the export ---------------------------------
 struct ExportRequirements {
