@@ -46,6 +46,7 @@ const VerbRule* rule_for(std::string_view verb) {
       {"pause", {}},
       {"resume", {}},
       {"set", {{"--speed-limit", "--speed-limit-min"}, {}, {}}},
+      {"resize", {{"--size"}, {"--yes"}, {}}},
       {"restore", {{}, {"--force", "--json"}, {}}},
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
