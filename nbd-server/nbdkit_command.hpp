@@ -41,6 +41,11 @@ struct ServeRequest {
   // start only: a server of TAG running with other options (it serves the
   // previous source) is stopped first. Sent by a new source after failover.
   bool takeover = false;
+  // stop only (--drop): SIGKILL at once, so open connections are dropped
+  // unanswered. A graceful stop answers requests with ESHUTDOWN, which a
+  // kernel NBD client takes as an I/O error (md fails the leg); a dropped
+  // connection is one the client holds I/O for and reconnects (resize).
+  bool drop = false;
 };
 
 // Arguments after the verb. Returns the request or a one-line error.

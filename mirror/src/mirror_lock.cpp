@@ -51,7 +51,7 @@ const VerbRule* rule_for(std::string_view verb) {
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
       // The target side: a source's extend, resync and delete run it here.
-      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover"},
+      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover", "--drop"},
                  {"--status"}}},
   };
   auto it = rules.find(verb);

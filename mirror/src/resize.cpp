@@ -190,7 +190,7 @@ Result resize(Context& ctx, const Request& req) {
     ctx.say("giving " + nbd + " (" + target->host + ") the grown size of " + target->device +
             ": its server restarts and the leg reconnects, I/O waits meanwhile");
     const auto restart = [&] {
-      auto stopped = ctx.run_remote(target->host, {"serve", "--stop", m.tag});
+      auto stopped = ctx.run_remote(target->host, {"serve", "--stop", m.tag, "--drop"});
       if (stopped.exit_code != 0)
         throw OpError("could not restart the NBD server on " + target->host + ": " + first_line(stopped.err));
       std::vector<std::string> serve{"serve", m.tag, "--device", target->device, "--listen", target->address,
