@@ -21,7 +21,7 @@ const char* kHelp =
     "usage: netraid serve TAG --device DEV --allow ADDR [--allow ADDR...]\n"
     "                     [--listen ADDR] [--port N] [--size BYTES] [--direct]\n"
     "                     [--takeover] [--tls]\n"
-    "       netraid serve --stop TAG\n"
+    "       netraid serve --stop TAG [--drop]   (--drop: kill, connections dropped unanswered)\n"
     "       netraid serve --status TAG     (exit 0 serving, 3 not serving)\n"
     "Serves DEV as export TAG with nbdkit and the netraid plugin, in the background;\n"
     "only the --allow addresses may connect. Default port 10809. --takeover stops a\n"
@@ -34,7 +34,7 @@ ServeResult act(const ServeRequest& req) {
     case ServeAction::status:
       return serve_status(run_dir, req.opts.tag);
     case ServeAction::stop:
-      return serve_stop(run_dir, req.opts.tag);
+      return serve_stop(run_dir, req.opts.tag, req.drop);
     case ServeAction::start:
       break;
   }

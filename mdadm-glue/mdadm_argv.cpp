@@ -94,6 +94,14 @@ Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices,
   return argv;
 }
 
+Argv grow_size_argv(const std::string& md_device, std::uint64_t component_kib) {
+  require_dev_path(md_device, "md device");
+  if (component_kib == 0 || component_kib % 4 != 0)
+    throw ArgvError("component size " + std::to_string(component_kib) +
+                    " KiB is not a positive multiple of 4 KiB: round it down to one");
+  return {"--grow", md_device, "--size=" + std::to_string(component_kib)};
+}
+
 Argv zero_superblock_argv(const std::string& device) {
   require_dev_path(device, "member device");
   return {"--zero-superblock", "--force", device};

@@ -109,11 +109,14 @@ WatchEnd watch(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clo
       if (stopped()) return WatchEnd::kStopped;
       try {
         auto conn = dialer.dial(target);
-        if (conn.info.size != size_bytes)
+        // The device's size now: `netraid resize` may have grown it since
+        // the watcher started.
+        const std::uint64_t expected = kernel.size_bytes(index).value_or(size_bytes);
+        if (conn.info.size != expected)
           fail(ErrorKind::kTarget, target.where() + ": export is now " + std::to_string(conn.info.size) +
-                                       " bytes, the device has " + std::to_string(size_bytes) +
+                                       " bytes, the device has " + std::to_string(expected) +
                                        ": not reconnecting to a different disk; fix the target");
-        check_export(conn.info, {size_bytes, 1}, target.where());
+        check_export(conn.info, {expected, 1}, target.where());
         kernel.reconfigure(index, backend, {conn.fd.get()});
         log(dev + ": reconnected to " + target.where() + " after " + std::to_string(attempt + 1) + " attempt(s)");
         break;
@@ -135,6 +138,47 @@ WatchEnd watch(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clo
     }
   }
   return WatchEnd::kStopped;
+}
+
+void regrow(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clock, unsigned index, const Target& target,
+            const RegrowOptions& options, const std::function<void()>& drop_connection) {
+  const auto dev = device_path(index);
+  const auto backend = backend_identifier(target);
+  if (!still_attached(kernel, index))
+    fail(ErrorKind::kKernel, dev + " is not attached: reconnect the target first (netraid resync)");
+  kernel.resize(index, backend, options.size_bytes, options.hold_s);
+  try {
+    drop_connection();
+    const auto start = clock.now();
+    bool dead = false;
+    while (!dead && clock.now() - start < options.wait_dead) {
+      const auto e = events.wait_link_dead(std::chrono::milliseconds(500));
+      dead = e && *e == index;
+    }
+    if (!dead)
+      fail(ErrorKind::kTarget, dev + ": the connection to " + target.where() + " did not drop within " +
+                                   std::to_string(options.wait_dead.count() / 1000) +
+                                   " s after its server restarted: check the target's netraid serve");
+    const auto since_dead = clock.now();
+    for (unsigned attempt = 0;; ++attempt) {
+      try {
+        auto conn = dialer.dial(target);
+        check_export(conn.info, {options.size_bytes, 1}, target.where() + " export '" + target.tag + "'");
+        kernel.reconfigure(index, backend, {conn.fd.get()});
+        break;
+      } catch (const ClientError&) {
+        if (clock.now() - since_dead >= options.wait_dead) throw;
+        clock.sleep(options.backoff.delay(attempt));
+      }
+    }
+  } catch (...) {
+    try {
+      kernel.resize(index, backend, options.size_bytes, options.restore_dead_conn_timeout_s);
+    } catch (const ClientError&) {  // the first failure is the one to report
+    }
+    throw;
+  }
+  kernel.resize(index, backend, options.size_bytes, options.restore_dead_conn_timeout_s);
 }
 
 }  // namespace netraid::nbd

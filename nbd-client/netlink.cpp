@@ -136,6 +136,18 @@ class NetlinkKernel : public NbdKernel {
                                    std::strerror(err) + "; see dmesg");
   }
 
+  void resize(unsigned index, const std::string& backend, std::uint64_t size_bytes,
+              std::optional<std::uint64_t> dead_conn_timeout_s) override {
+    auto msg = start(NBD_CMD_RECONFIGURE);
+    put_u32(msg.get(), NBD_ATTR_INDEX, index);
+    put_str(msg.get(), NBD_ATTR_BACKEND_IDENTIFIER, backend.c_str());
+    put_u64(msg.get(), NBD_ATTR_SIZE_BYTES, size_bytes);
+    if (dead_conn_timeout_s) put_u64(msg.get(), NBD_ATTR_DEAD_CONN_TIMEOUT, *dead_conn_timeout_s);
+    if (const int err = transact(std::move(msg), {}); err)
+      fail(ErrorKind::kKernel, "kernel refused the new size " + std::to_string(size_bytes) + " of " +
+                                   device_path(index) + ": " + std::strerror(err) + "; see dmesg");
+  }
+
   void disconnect(unsigned index) override {
     auto msg = start(NBD_CMD_DISCONNECT);
     put_u32(msg.get(), NBD_ATTR_INDEX, index);

@@ -52,7 +52,7 @@ const char* kUsage = ": see netraid serve --help";
 
 std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::string> args) {
   static const common::OptionSpec spec{.values = {"--device", "--listen", "--port", "--allow", "--size"},
-                                       .flags = {"--stop", "--status", "--direct", "--takeover", "--tls"},
+                                       .flags = {"--stop", "--status", "--direct", "--takeover", "--tls", "--drop"},
                                        .repeatable = {"--allow"},
                                        .aliases = {{"-d", "--device"}}};
   common::ParsedOptions p;
@@ -106,6 +106,9 @@ std::variant<ServeRequest, std::string> parse_serve_args(std::span<const std::st
   req.opts.direct = p.flags.count("--direct") > 0;
   req.takeover = p.flags.count("--takeover") > 0;
   req.tls = p.flags.count("--tls") > 0;
+  req.drop = p.flags.count("--drop") > 0;
+  if (req.drop && req.action != ServeAction::stop)
+    return "netraid serve: --drop goes with --stop" + std::string(kUsage);
   if (req.opts.tag.empty()) return "netraid serve: TAG is missing" + std::string(kUsage);
   if (req.action != ServeAction::start) {
     if (!req.opts.device.empty() || !req.opts.allow.empty() || !req.opts.listen.empty() || p.has("--port") ||

@@ -47,6 +47,11 @@ struct ServeRequest {
   // start only: serve through TLS with this system's key of the mirror
   // (the front end fills opts.tls_psk_file from its configuration directory).
   bool tls = false;
+  // stop only (--drop): SIGKILL at once, so open connections are dropped
+  // unanswered. A graceful stop answers requests with ESHUTDOWN, which a
+  // kernel NBD client takes as an I/O error (md fails the leg); a dropped
+  // connection is one the client holds I/O for and reconnects (resize).
+  bool drop = false;
 };
 
 // Arguments after the verb. Returns the request or a one-line error.

@@ -13,6 +13,7 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -143,7 +144,23 @@ void* netraid_open(int) {
   return &marker_handle;
 }
 
-int64_t netraid_get_size(void*) { return static_cast<int64_t>(server.size); }
+// Asked once per connection (nbdkit keeps the answer for that connection):
+// the device's size now, so a disk grown under the running server (lvextend,
+// then `netraid resize` on the source) is served whole to the next
+// connection without restarting nbdkit.
+int64_t netraid_get_size(void*) {
+  uint64_t bytes = 0;
+  if (server.is_block) {
+    if (ioctl(server.fd, BLKGETSIZE64, &bytes) != 0) bytes = server.size;
+  } else {
+    struct stat st {};
+    bytes = fstat(server.fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : server.size;
+  }
+  if (bytes != server.size)
+    nbdkit_debug("netraid: dev=%s is now %llu bytes (was %llu)", server.cfg.dev.c_str(),
+                 static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(server.size));
+  return static_cast<int64_t>(bytes);
+}
 int netraid_can_write(void*) { return server.cfg.readonly ? 0 : 1; }
 int netraid_can_flush(void*) { return 1; }
 int netraid_can_fua(void*) { return NBDKIT_FUA_NATIVE; }

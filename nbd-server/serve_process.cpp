@@ -109,14 +109,14 @@ int status(const std::string& dir, const std::string& tag, ServeResult& r) {
   return kNotServing;
 }
 
-int stop(const std::string& dir, const std::string& tag, ServeResult& r) {
+int stop(const std::string& dir, const std::string& tag, bool drop, ServeResult& r) {
   const pid_t pid = serving_pid(dir, tag);
   if (!pid) {
     remove_files(dir, tag);
     appendf(r.out, "netraid serve: %s: not serving, nothing to stop\n", tag.c_str());
     return kOk;
   }
-  kill(pid, SIGTERM);
+  kill(pid, drop ? SIGKILL : SIGTERM);
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + std::chrono::seconds(10);
   while (!gone(pid) && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -189,7 +189,7 @@ int start(const std::string& dir, ServeOptions opts, bool takeover, ServeResult&
       // disk open for a source that is no longer in service.
       appendf(r.out, "netraid serve: %s: taking over from the server started for another source (pid %d)\n",
               opts.tag.c_str(), static_cast<int>(pid));
-      if (stop(dir, opts.tag, r) != kOk) return kFailed;
+      if (stop(dir, opts.tag, false, r) != kOk) return kFailed;
       return start(dir, std::move(opts), false, r);
     }
     appendf(r.err,
@@ -272,8 +272,8 @@ ServeResult serve_status(const std::string& run_dir, const std::string& tag) {
   return collected([&](ServeResult& r) { return status(run_dir, tag, r); });
 }
 
-ServeResult serve_stop(const std::string& run_dir, const std::string& tag) {
-  return collected([&](ServeResult& r) { return stop(run_dir, tag, r); });
+ServeResult serve_stop(const std::string& run_dir, const std::string& tag, bool drop) {
+  return collected([&](ServeResult& r) { return stop(run_dir, tag, drop, r); });
 }
 
 ServeResult serve_start(const std::string& run_dir, ServeOptions opts, bool takeover) {

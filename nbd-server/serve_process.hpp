@@ -27,9 +27,10 @@ inline constexpr int kNotServing = 3;
 // read (whether TAG is served is then unknown).
 ServeResult serve_status(const std::string& run_dir, const std::string& tag);
 
-// Stops TAG's nbdkit (SIGTERM, then SIGKILL) and removes its files; not
-// serving is fine (exit_code 0).
-ServeResult serve_stop(const std::string& run_dir, const std::string& tag);
+// Stops TAG's nbdkit (SIGTERM, then SIGKILL; drop: SIGKILL at once, its
+// connections dropped unanswered) and removes its files; not serving is fine
+// (exit_code 0).
+ServeResult serve_stop(const std::string& run_dir, const std::string& tag, bool drop = false);
 
 // Starts nbdkit for opts.tag in the background (opts.plugin, opts.pid_file
 // and opts.stock_ip_filter are filled in here). Serving with the same options

@@ -128,4 +128,9 @@ std::string split_brain_advice(const std::string& tag, const std::string& source
   return "look at both copies, then either " + keep(source, peer) + ", or " + keep(peer, source);
 }
 
+std::string resize_without_asking(const std::string& tag, Audience audience) {
+  if (audience == Audience::kLifeKeeper) return "`mirror_resize -f " + tag + "`";
+  return "`netraid resize " + tag + " --yes`";
+}
+
 }  // namespace netraid::mirror

@@ -96,11 +96,23 @@ struct RemoteNode {
 
 std::string node_info_json(const Context& ctx, const std::string& version) {
   auto mirrors = nlohmann::json::array();
-  for (const auto& m : ctx.store.list()) mirrors.push_back(nlohmann::json::parse(config::render(m)));
+  // The size of this system's leg of each mirror, for `netraid resize` on
+  // the source (a device that cannot be read is left out).
+  auto sizes = nlohmann::json::object();
+  for (const auto& m : ctx.store.list()) {
+    mirrors.push_back(nlohmann::json::parse(config::render(m)));
+    if (const auto* self = m.find(ctx.settings.node_name)) {
+      try {
+        sizes[m.tag] = ctx.system->device_use(self->device).size_bytes;
+      } catch (const std::exception&) {
+      }
+    }
+  }
   return nlohmann::json{{"node", ctx.settings.node_name},
                         {"address", first_global_ipv4()},
                         {"version", version},
-                        {"mirrors", mirrors}}
+                        {"mirrors", mirrors},
+                        {"device_sizes", sizes}}
       .dump();
 }
 

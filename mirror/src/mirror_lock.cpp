@@ -46,14 +46,16 @@ const VerbRule* rule_for(std::string_view verb) {
       {"pause", {}},
       {"resume", {}},
       {"set", {{"--speed-limit", "--speed-limit-min"}, {}, {}}},
+      {"resize", {{"--size"}, {"--yes"}, {}}},
       {"restore", {{}, {"--force", "--json"}, {}}},
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},
       {"rotate-key", {}},
       // The other systems' side of extend and rotate-key: the key arrives on stdin.
-      {"key-import", {{}, {"--add", "--replace"}, {}}},
+      {"key-import", {{}, {"--add", "--forget"}, {}}},
       // The target side: a source's extend, resync and delete run it here.
-      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover", "--tls"},
+      {"serve", {{"--device", "--listen", "--port", "--allow", "--size"},
+                 {"--stop", "--direct", "--takeover", "--tls", "--drop"},
                  {"--status"}}},
   };
   auto it = rules.find(verb);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 
@@ -29,6 +30,12 @@ namespace fs = std::filesystem;
 using common::first_line;
 
 namespace {
+
+nbd::Target target_of(const NbdLink& link) {
+  auto target = nbd::parse_target(link.address + ":" + std::to_string(link.port), link.export_name);
+  target.tls_psk_file = link.tls_psk_file;
+  return target;
+}
 
 class RealSystem final : public System {
  public:
@@ -138,8 +145,7 @@ class RealSystem final : public System {
   AttachOutcome attach(const NbdLink& link) override {
     try {
       nbd::AttachOptions options;
-      options.target = nbd::parse_target(link.address + ":" + std::to_string(link.port), link.export_name);
-      options.target.tls_psk_file = link.tls_psk_file;
+      options.target = target_of(link);
       if (!link.device.empty()) options.index = nbd::parse_device(link.device);
       options.min_size = link.min_bytes;
       options.dead_conn_timeout_s = link.grace_seconds;
@@ -160,6 +166,27 @@ class RealSystem final : public System {
   bool nbd_connected(const std::string& nbd) override {
     const auto text = common::read_small_file("/sys/block/" + fs::path(nbd).filename().string() + "/size");
     return text && std::strtoull(text->c_str(), nullptr, 10) > 0;
+  }
+
+  std::string nbd_regrow(const std::string& nbd, const NbdLink& link, std::uint64_t new_bytes,
+                         const std::function<void()>& drop_connection) override {
+    try {
+      auto kernel = nbd::open_kernel();
+      auto events = nbd::subscribe_link_events();  // before the connection drops
+      nbd::TcpDialer dialer;
+      nbd::SteadyClock clock;
+      nbd::RegrowOptions options;
+      options.size_bytes = new_bytes;
+      // I/O waits for the new connection at least 30 s, or the mirror's
+      // grace period when it is longer; then the grace period again.
+      options.hold_s = std::max<std::uint64_t>(30, link.grace_seconds);
+      options.restore_dead_conn_timeout_s = link.grace_seconds;
+      nbd::regrow(*kernel, dialer, *events, clock, nbd::parse_device(nbd), target_of(link), options,
+                  drop_connection);
+      return "";
+    } catch (const std::exception& e) {
+      return first_line(e.what());
+    }
   }
 
   void wait_md_event(const std::vector<std::string>& mds, int seconds) override {

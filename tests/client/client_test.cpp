@@ -34,6 +34,16 @@ struct FakeKernel : NbdKernel {
   void reconfigure(unsigned index, const std::string& backend, const std::vector<int>& fds) override {
     CHECK(backend == "nbd://10.0.0.2:10809/m1");
     reconfigures.emplace_back(index, fds.size());
+    calls.push_back("reconfigure " + std::to_string(index));
+  }
+  std::vector<std::string> calls;  // resize and reconfigure, in order
+  std::optional<std::uint64_t> size_now;
+  void resize(unsigned index, const std::string& backend, std::uint64_t size,
+              std::optional<std::uint64_t> dead_conn_timeout_s) override {
+    CHECK(backend == "nbd://10.0.0.2:10809/m1");
+    calls.push_back("resize " + std::to_string(index) + " " + std::to_string(size) + " hold " +
+                    (dead_conn_timeout_s ? std::to_string(*dead_conn_timeout_s) : "-"));
+    size_now = size;
   }
   void disconnect(unsigned index) override {
     disconnects.push_back(index);
@@ -46,7 +56,7 @@ struct FakeKernel : NbdKernel {
     return out;
   }
   std::optional<std::string> backend(unsigned) override { return "nbd://10.0.0.2:10809/m1"; }
-  std::optional<std::uint64_t> size_bytes(unsigned) override { return 1 << 30; }
+  std::optional<std::uint64_t> size_bytes(unsigned) override { return size_now.value_or(1 << 30); }
 };
 
 // Each dial returns the next scripted outcome: an ExportInfo, or an error.
@@ -251,4 +261,76 @@ TEST_CASE("watch: stops when the device is detached during reconnect attempts") 
   FakeClock clock;
   CHECK(watch(k, d, ev, clock, 0, parse_target("10.0.0.2", "m1"), 1 << 30, WatchPolicy{}, [](auto&) {}) ==
         WatchEnd::kDetached);
+}
+
+TEST_CASE("regrow: new size and a hold first, the old connection dropped, a fresh one of the grown export, hold restored") {
+  FakeKernel k;
+  k.connected[1] = true;
+  FakeDialer d;
+  d.refused();           // the server is still restarting
+  d.ok(2ULL << 30);
+  FakeEvents ev;
+  bool dropped = false;
+  ev.script = {std::nullopt, 0u /* another device */, 1u};
+  FakeClock clock;
+  RegrowOptions o;
+  o.size_bytes = 2ULL << 30;
+  o.restore_dead_conn_timeout_s = 0;
+  regrow(k, d, ev, clock, 1, parse_target("10.0.0.2", "m1"), o, [&] {
+    CHECK(k.calls.size() == 1);  // the hold is in place before the connection drops
+    dropped = true;
+  });
+  CHECK(dropped);
+  CHECK(k.calls == std::vector<std::string>{"resize 1 2147483648 hold 30", "reconfigure 1", "resize 1 2147483648 hold 0"});
+  CHECK(d.dials == 2);
+
+  // A watcher started before the resize now accepts the grown export.
+  FakeDialer again;
+  again.ok(2ULL << 30);
+  FakeEvents ev2;
+  ev2.script = {1u};
+  ev2.when_empty = [&] { k.connected[1] = false; };
+  CHECK(watch(k, again, ev2, clock, 1, parse_target("10.0.0.2", "m1"), 1 << 30, WatchPolicy{}, [](auto&) {}) ==
+        WatchEnd::kDetached);
+  CHECK(k.reconfigures.size() == 2);
+}
+
+TEST_CASE("errors-regrow: an export still too small, a link that never drops, a detached device: hold restored") {
+  const auto target = parse_target("10.0.0.2", "m1");
+  RegrowOptions o;
+  o.size_bytes = 2ULL << 30;
+  o.restore_dead_conn_timeout_s = 5;
+  {
+    FakeKernel k;
+    k.connected[0] = true;
+    FakeDialer d;
+    for (int i = 0; i < 200; ++i) d.ok(1ULL << 30);  // the target's disk did not grow
+    FakeEvents ev;
+    ev.script = {0u};
+    FakeClock clock;
+    CHECK_THROWS_AS(regrow(k, d, ev, clock, 0, target, o, [] {}), ClientError);
+    CHECK(k.reconfigures.empty());
+    CHECK(k.calls.back() == "resize 0 2147483648 hold 5");
+  }
+  {
+    FakeKernel k;
+    k.connected[0] = true;
+    FakeDialer d;
+    FakeEvents ev;
+    ev.when_empty = [] {};
+    FakeClock clock;
+    // The fake's wait returns at once: let time pass so the wait ends.
+    ev.when_empty = [&] { clock.t += std::chrono::milliseconds(500); };
+    CHECK_THROWS_WITH(regrow(k, d, ev, clock, 0, target, o, [] {}), doctest::Contains("did not drop"));
+    CHECK(d.dials == 0);
+    CHECK(k.calls.back() == "resize 0 2147483648 hold 5");
+  }
+  {
+    FakeKernel k;
+    FakeDialer d;
+    FakeEvents ev;
+    FakeClock clock;
+    CHECK_THROWS_WITH(regrow(k, d, ev, clock, 3, target, o, [] {}), doctest::Contains("not attached"));
+    CHECK(k.calls.empty());
+  }
 }

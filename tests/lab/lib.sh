@@ -378,3 +378,15 @@ scenario1_failover() {
   [ "$N2_DIRTY" -lt "$(( $(array_size_bytes n2) / (CHUNK_KIB * 1024) ))" ] ||
     try_on n2 dmesg | grep -i -B1 -A1 "bitmap" | sed 's/^/      n2 kernel: /'
 }
+
+# leg_map NODE MIB create|reload: /dev/dm-0 ("leg") on NODE, a linear map of
+# the first MIB MiB of /dev/ubda; reload with a larger MIB grows it in place,
+# as lvextend grows a logical volume (needs dm-mod loaded).
+leg_map() {
+  local table="0 $(($2 * 2048)) linear /dev/ubda 0"
+  case "$3" in
+    create) on "$1" dmsetup create leg --table "$table" ;;
+    reload) on "$1" dmsetup reload leg --table "$table" && on "$1" dmsetup resume leg ;;
+    *) fail "leg_map: $3 is neither create nor reload" ;;
+  esac
+}

@@ -29,6 +29,7 @@ TEST_CASE("argv: manage operations") {
   CHECK(assemble_argv("/dev/md0", {"/dev/ubda"}) == Argv{"--assemble", "--run", "/dev/md0", "/dev/ubda"});
   CHECK(grow_raid_devices_argv("/dev/md0", 4) == Argv{"--grow", "/dev/md0", "--raid-devices=4"});
   CHECK(grow_raid_devices_argv("/dev/md0", 3, true) == Argv{"--grow", "/dev/md0", "--raid-devices=3", "--force"});
+  CHECK(grow_size_argv("/dev/md0", 524224) == Argv{"--grow", "/dev/md0", "--size=524224"});
   CHECK(zero_superblock_argv("/dev/nbd1") == Argv{"--zero-superblock", "--force", "/dev/nbd1"});
   CHECK_THROWS_AS(zero_superblock_argv("--force"), ArgvError);
   CHECK(detail_export_argv("/dev/md0") == Argv{"--detail", "--export", "/dev/md0"});
@@ -56,5 +57,8 @@ TEST_CASE("argv: errors-values mdadm would misread are refused before anything r
   CHECK_THROWS_AS(add_argv("/dev/md0", "/dev/nbd0 /dev/sda"), ArgvError);
   CHECK_THROWS_AS(assemble_argv("/dev/md0", {}), ArgvError);
   CHECK_THROWS_AS(grow_raid_devices_argv("/dev/md0", 0), ArgvError);
+  CHECK_THROWS_AS(grow_size_argv("md0", 1024), ArgvError);
+  CHECK_THROWS_WITH_AS(grow_size_argv("/dev/md0", 0), doctest::Contains("multiple of 4"), ArgvError);
+  CHECK_THROWS_AS(grow_size_argv("/dev/md0", 1026), ArgvError);
   CHECK_THROWS_AS(remove_argv("/dev/md0", "all"), ArgvError);
 }

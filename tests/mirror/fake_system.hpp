@@ -122,6 +122,18 @@ class FakeSystem : public netraid::mirror::System {
     connected.erase(nbd);
   }
   bool nbd_connected(const std::string& nbd) override { return connected.count(nbd) > 0; }
+  // nbd_regrow: the answer per device ("" = done); unset = done.
+  std::map<std::string, std::string> regrow_errors;
+  std::string nbd_regrow(const std::string& nbd, const NbdLink& link, std::uint64_t new_bytes,
+                         const std::function<void()>& drop_connection) override {
+    events.push_back("regrow " + nbd + " " + link.address + ":" + std::to_string(link.port) + " to " +
+                     std::to_string(new_bytes));
+    drop_connection();
+    auto it = regrow_errors.find(nbd);
+    if (it != regrow_errors.end() && !it->second.empty()) return it->second;
+    devices[nbd].size_bytes = new_bytes;
+    return "";
+  }
   void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
     events.push_back("wait md event " + joined(mds) + " " + std::to_string(seconds) + " s");
     clock += seconds;

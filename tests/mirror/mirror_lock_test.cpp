@@ -16,7 +16,7 @@ LockPlan plan_of(const char* verb, std::vector<std::string> args) { return plan(
 
 TEST_CASE("every verb that changes a mirror locks it and readers and peer plumbing do not") {
   for (const char* verb : {"create", "extend", "unextend", "delete", "resync", "fullresync", "pause", "resume", "set",
-                           "restore", "remove", "force", "serve"}) {
+                           "resize", "restore", "remove", "force", "serve"}) {
     CAPTURE(verb);
     CHECK(rule_for(verb) != nullptr);
   }
@@ -43,6 +43,8 @@ TEST_CASE("plan finds the TAG among options and their values") {
   CHECK(plan_of("restore", {"datarep", "--json"}).tag == "datarep");
   CHECK(plan_of("restore", {"--json", "datarep", "--force"}).refusal.empty());
   CHECK(plan_of("set", {"--speed-limit", "1000", "datarep"}).tag == "datarep");
+  CHECK(plan_of("resize", {"--size", "1048576", "datarep", "--yes"}).tag == "datarep");
+  CHECK(plan_of("resize", {"--yes", "--size=1048576", "datarep"}).tag == "datarep");
   CHECK(plan_of("serve", {"datarep", "--device", "/dev/sdb", "--allow", "10.0.0.1", "--direct"}).tag == "datarep");
   CHECK(plan_of("serve", {"--stop", "datarep"}).tag == "datarep");
   CHECK(plan_of("serve", {"-d", "/dev/sdb", "datarep"}).tag == "datarep");

@@ -81,6 +81,11 @@ TEST_CASE("parse_serve_args: --stop and --status take only the tag") {
   CHECK(err({"--stop", "t", "--device", "/dev/sdb"}).find("take only TAG") != std::string::npos);
   CHECK(err({"--stop", "t", "--takeover"}).find("take only TAG") != std::string::npos);
   CHECK(err({"--stop", "--status", "t"}).find("exclude each other") != std::string::npos);
+  CHECK(ok({"--stop", "t", "--drop"}).drop);
+  CHECK_FALSE(ok({"--stop", "t"}).drop);
+  CHECK(err({"t", "--drop", "--device", "/dev/sdb", "--allow", "::1"}).find("--drop goes with --stop") !=
+        std::string::npos);
+  CHECK(err({"--status", "t", "--drop"}).find("--drop goes with --stop") != std::string::npos);
   CHECK(err({"--stop"}).find("TAG is missing") != std::string::npos);
 }
 

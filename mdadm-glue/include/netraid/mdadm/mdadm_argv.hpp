@@ -4,6 +4,7 @@
 // Device arguments must be absolute /dev paths: a value starting with '-'
 // would be read by mdadm as an option.
 #pragma once
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,11 @@ Argv assemble_argv(const std::string& md_device, const std::vector<std::string>&
 // force: let a new slot stay empty (degraded) until an --add fills it;
 // without it mdadm wants a spare already in the array.
 Argv grow_raid_devices_argv(const std::string& md_device, unsigned raid_devices, bool force = false);
+// --grow MD --size=KIB: the space each member gives the array, in KiB (md's
+// component_size). Online for RAID1; md then resyncs the added region. KIB
+// must be at least 1 and a multiple of 4 (md works in 4 KiB pages; mdadm
+// itself rounds --size=max down to 64 KiB).
+Argv grow_size_argv(const std::string& md_device, std::uint64_t component_kib);
 // --zero-superblock --force DEV: a device about to join as a new leg must not
 // carry a superblock md could take for a bitmap re-add.
 Argv zero_superblock_argv(const std::string& device);

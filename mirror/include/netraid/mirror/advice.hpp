@@ -34,4 +34,8 @@ std::string resync_advice(flags::ResyncKind kind, const std::string& tag, const 
 std::string split_brain_advice(const std::string& tag, const std::string& source, const std::string& peer,
                                Audience audience);
 
+// How to resize TAG without being asked (no terminal to confirm on):
+// `netraid resize TAG --yes` or DataKeeper's `mirror_resize -f TAG`.
+std::string resize_without_asking(const std::string& tag, Audience audience);
+
 }  // namespace netraid::mirror

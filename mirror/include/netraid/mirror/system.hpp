@@ -8,6 +8,7 @@
 // live under directories from Settings, which tests point at a temp dir.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,13 @@ class System {
   virtual AttachOutcome attach(const NbdLink& link) = 0;
   virtual void detach(const std::string& nbd) = 0;
   virtual bool nbd_connected(const std::string& nbd) = 0;
+  // The target of NBD (connected as LINK) now holds NEW_BYTES: the kernel
+  // device learns the size and gets a fresh connection whose handshake has
+  // it, while its I/O is held (not failed) for the moment the connection is
+  // replaced; drop_connection ends the old one (the target restarts its
+  // server). "" when done, else one line (nbd-client's regrow).
+  virtual std::string nbd_regrow(const std::string& nbd, const NbdLink& link, std::uint64_t new_bytes,
+                                 const std::function<void()>& drop_connection) = 0;
 
   // Sleeps up to SECONDS, waking early when md signals a change of an
   // array's degraded count or sync action (sysfs attributes md notifies).

@@ -64,6 +64,29 @@ WatchEnd watch(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clo
                const Target& target, std::uint64_t size_bytes, const WatchPolicy& policy,
                const std::function<void(const std::string&)>& log, const std::atomic<bool>* stop = nullptr);
 
+// A target's disk grew (lvextend there) and attached device INDEX is to
+// serve all of it, without md or anyone above seeing an I/O error. A live
+// NBD connection keeps the export size of its handshake (nbdkit checks every
+// request against it), so the connection is replaced:
+//  1. the kernel gets the new size and a dead-connection timeout of hold_s
+//     (I/O waits that long for a reconnect instead of failing);
+//  2. drop_connection() ends the current connection (the target restarts its
+//     server);
+//  3. after the kernel reports the link dead, a fresh, negotiated socket
+//     whose export holds at least size_bytes replaces it (NBD_CMD_RECONFIGURE);
+//  4. the dead-connection timeout goes back to restore_dead_conn_timeout_s.
+// Step 4 runs also when a later step fails. `events` must be subscribed
+// before the call. Throws ClientError naming what failed.
+struct RegrowOptions {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t hold_s = 30;
+  std::uint64_t restore_dead_conn_timeout_s = 0;
+  std::chrono::milliseconds wait_dead{20000};  // for the link to drop, then for a reconnect
+  Backoff backoff;
+};
+void regrow(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clock, unsigned index, const Target& target,
+            const RegrowOptions& options, const std::function<void()>& drop_connection);
+
 // libnbd probe of a target (user space; no kernel involved).
 struct ProbeResult {
   std::uint64_t size = 0;

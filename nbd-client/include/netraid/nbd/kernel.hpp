@@ -35,6 +35,11 @@ class NbdKernel {
   virtual unsigned connect(const ConnectRequest& request) = 0;
   // NBD_CMD_RECONFIGURE: replace dead sockets of `index` with `fds`.
   virtual void reconfigure(unsigned index, const std::string& backend, const std::vector<int>& fds) = 0;
+  // NBD_CMD_RECONFIGURE without sockets: the device's size in bytes and,
+  // when given, its dead-connection timeout (seconds I/O waits for a
+  // reconnect before it fails).
+  virtual void resize(unsigned index, const std::string& backend, std::uint64_t size_bytes,
+                      std::optional<std::uint64_t> dead_conn_timeout_s) = 0;
   // NBD_CMD_DISCONNECT.
   virtual void disconnect(unsigned index) = 0;
   // NBD_CMD_STATUS, for one index or all devices.
