@@ -191,6 +191,7 @@ MirrorStatus compute_mirror_status(const config::MirrorConfig& mirror, const mda
   MirrorStatus s;
   s.tag = mirror.tag;
   s.md_device = mirror.md_device;
+  s.tls = mirror.tls;
   const auto array_name = without_dev_prefix(seen.array_name);
   const MdstatArray* array = array_name.empty() ? nullptr : mdadm::find_array(mdstat, array_name);
   if (array) s.array_name = array->name;
@@ -343,6 +344,7 @@ std::string render_human(const MirrorStatus& status) {
     const auto chunk = *status.bitmap_chunk_bytes;
     rows.emplace_back("Bitmap Chunk", chunk % 1024 == 0 ? std::to_string(chunk / 1024) + "K" : std::to_string(chunk) + "B");
   }
+  rows.emplace_back("Link", status.tls ? "TLS (pre-shared key, kernel TLS)" : "plaintext (--no-tls)");
   rows.emplace_back("Health",
                     std::string(to_string(status.health)) + " (" + std::to_string(exit_code(status.health)) + ")");
 
@@ -414,6 +416,7 @@ std::string render_json(const std::vector<MirrorStatus>& mirrors) {
         {"state", std::string(to_string(m.state))},
         {"size_bytes", or_null(m.size_bytes)},
         {"bitmap_chunk_bytes", or_null(m.bitmap_chunk_bytes)},
+        {"tls", m.tls},
         {"health", std::string(to_string(m.health))},
         {"health_code", exit_code(m.health)},
         {"systems", systems},

@@ -222,6 +222,17 @@ source_detach() {
 nbd_of() {
   try_on "$1" cat "/run/netraid/$TAG.legs.json" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$2\": *\"\(\/dev\/nbd[0-9]*\)\".*/\1/p"
 }
+# export_uri NODE TARGET [PORT]: the libnbd URI under which NODE reaches
+# TARGET's export of $TAG, with NODE's key of the mirror (TLS by default).
+export_uri() {
+  local id
+  id=$(try_on "$1" cat "/etc/netraid/$TAG.psk" 2> /dev/null | tail -n1 | cut -d: -f1)
+  if [ -n "$id" ]; then
+    echo "nbds://$(lab addr "$2"):${3:-10809}/$TAG?tls-psk-file=/etc/netraid/$TAG.psk&tls-username=$id"
+  else
+    echo "nbd://$(lab addr "$2"):${3:-10809}/$TAG"
+  fi
+}
 # sync_and_compare SOURCE TARGET WHAT: both legs flushed, data areas equal.
 sync_and_compare() {
   local src="$1" tgt="$2" what="$3" nbd

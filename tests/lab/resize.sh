@@ -83,7 +83,7 @@ WANT_KIB=$(( (NEW_MIB - 1) * 1024 ))
 [ "$(array_size_bytes n1)" = $((WANT_KIB * 1024)) ] || fail "md0 is $(array_size_bytes n1) bytes"
 [ "$(try_on n1 cat /sys/block/${NBD#/dev/}/size)" = $((NEW_MIB * 2048)) ] ||
   fail "$NBD has $(try_on n1 cat /sys/block/${NBD#/dev/}/size) sectors, expected $((NEW_MIB * 2048))"
-EXPORT=$(try_on n1 nbdinfo --size "nbd://$(lab addr n2):10809/$TAG") || fail "nbdinfo could not read n2's export"
+EXPORT=$(try_on n1 nbdinfo --size "$(export_uri n1 n2)") || fail "nbdinfo could not read n2's export"
 [ "$EXPORT" = $((NEW_MIB << 20)) ] || fail "n2 exports $EXPORT bytes, expected $((NEW_MIB << 20))"
 echo "    md0 $OLD_KIB -> $NEW_KIB KiB; $NBD and n2's export (nbdinfo) $EXPORT bytes"
 try_on n1 dmesg | grep -q "Disk failure on ${NBD#/dev/}" && fail "md failed $NBD during the resize"

@@ -28,6 +28,14 @@ bool has_line(const std::vector<std::string>& lines, const std::string& wanted) 
 }
 }  // namespace
 
+TEST_CASE("human and json: the replication link is TLS as the config says") {
+  auto mirror = mirror_with_targets(1);
+  mirror.tls = true;
+  const auto status = status_of(mirror, fixtures::kRecovery, on_source(1));
+  CHECK(has_line(lines_of(render_human(status)), "            Link : TLS (pre-shared key, kernel TLS)"));
+  CHECK(render_json({status}).find("\"tls\": true") != std::string::npos);
+}
+
 TEST_CASE("human: mdadm --detail layout for a recovering target") {
   const auto text = render_human(status_of(mirror_with_targets(1), fixtures::kRecovery, on_source(1)));
   const auto lines = lines_of(text);
@@ -41,6 +49,7 @@ TEST_CASE("human: mdadm --detail layout for a recovering target") {
   CHECK(has_line(lines, "      Array Size : 262080 (255.94 MiB 268.37 MB)"));
   CHECK(has_line(lines, "    Bitmap Chunk : 1024K"));
   CHECK(has_line(lines, "          Health : degraded (1)"));
+  CHECK(has_line(lines, "            Link : plaintext (--no-tls)"));  // the fixture's config has no "tls"
   CHECK(has_line(lines, "    Host   Status         Device      NBD    Progress"));
   CHECK(has_line(lines, "    n1     Source (ISP)   /dev/ubda   -      -"));
   CHECK(has_line(lines, "    n2     Resyncing      /dev/ubda   nbd0   12.6% 33024 KB/s ETA 0:07"));

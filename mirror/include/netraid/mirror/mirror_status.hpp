@@ -95,6 +95,7 @@ struct MirrorStatus {
   MirrorState state = MirrorState::Inactive;
   std::optional<std::uint64_t> size_bytes;          // from mdstat "N blocks"
   std::optional<std::uint64_t> bitmap_chunk_bytes;  // from mdstat "bitmap: ... chunk"
+  bool tls = false;                 // the link: TLS with the mirror's key, or plaintext (config)
   std::vector<SystemView> systems;  // in config order
   Health health = Health::NoInformation;
 };
