@@ -16,8 +16,9 @@ namespace netraid::flags {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kFlagNames{"last_owner", "source",     "data_corrupt", "sync_state",
-                                                     "targets",    "generation", "wait_started"};
+// "released" is written by netraid-mirror (released_copy.hpp) through path().
+constexpr std::array<std::string_view, 8> kFlagNames{"last_owner", "source",     "data_corrupt", "sync_state",
+                                                     "targets",    "generation", "wait_started", "released"};
 
 std::string file_name(std::string_view tag, std::string_view flag) {
   require_valid_tag(tag);

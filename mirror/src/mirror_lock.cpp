@@ -52,6 +52,9 @@ const VerbRule* rule_for(std::string_view verb) {
       // The target side: a source's extend, resync and delete run it here.
       {"serve", {{"--device", "--listen", "--port", "--allow", "--size"}, {"--stop", "--direct", "--takeover"},
                  {"--status"}}},
+      // The target side of pause and resume (released_copy.hpp).
+      {"release", {}},
+      {"reclaim", {{}, {}, {"--check"}}},
   };
   auto it = rules.find(verb);
   return it == rules.end() ? nullptr : &it->second;

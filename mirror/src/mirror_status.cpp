@@ -171,13 +171,17 @@ SystemView target_view(const config::System& system, const MdstatArray& array, c
 }
 
 MirrorStatus not_source(MirrorStatus s, const config::MirrorConfig& mirror, const NodeObservations& seen) {
-  s.role = seen.serving_as_target ? NodeRole::Target : NodeRole::NotActive;
+  s.role = seen.serving_as_target || seen.paused_here ? NodeRole::Target : NodeRole::NotActive;
   s.state = MirrorState::Inactive;
   const auto& waited = seen.waiting_for_previous_source;
   for (const auto& sys : mirror.systems) {
     auto status = SystemStatus::Unknown;
     if (!waited.empty() && sys.host == seen.this_node) status = SystemStatus::WaitForPreviousSource;
     if (!waited.empty() && sys.host == waited) status = SystemStatus::PreviousSource;
+    if (seen.paused_here && sys.host == seen.this_node) {
+      s.systems.push_back({sys.host, sys.device, "", SystemStatus::Paused, LegProblem::None, std::nullopt});
+      continue;
+    }
     s.systems.push_back({sys.host, sys.device, "", status, LegProblem::NotSource, std::nullopt});
   }
   s.health = seen.expected_source ? Health::Unusable : Health::NoInformation;

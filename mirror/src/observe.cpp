@@ -5,6 +5,7 @@
 
 #include "netraid/mdadm/mdstat.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/released_copy.hpp"
 #include "peer_flags.hpp"
 
 namespace netraid::mirror::status {
@@ -25,6 +26,13 @@ NodeObservations observe_node(const Context& ctx, const config::MirrorConfig& m)
   for (const auto& [host, nbd] : load_legs(ctx, m.tag)) seen.attached_nbd[host] = nbd;
   for (const auto& host : load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
   seen.serving_as_target = ctx.system->serving(m.tag);
+  try {
+    if (const auto copy = released::load(ctx, m.tag); copy && !seen.serving_as_target) {
+      seen.paused_here = true;
+      seen.copy_device = copy->copy_device;
+    }
+  } catch (const std::exception&) {
+  }
   try {
     const auto flags = failover::flag_store(ctx);
     const auto owner = flags.last_owner(m.tag);

@@ -112,6 +112,10 @@ struct NodeObservations {
   std::map<std::string, std::string> attached_nbd;
   std::set<std::string> paused_targets;  // hosts whose replication is paused
   bool serving_as_target = false;        // nbdkit runs for this TAG here
+  // This system is a paused target whose copy is released here (its server
+  // stopped, the copy readable as copy_device): its own line says Paused.
+  bool paused_here = false;
+  std::string copy_device;
   // The previous source this node's restore waits for (TAG_wait_started set;
   // TAG_source names it); "" when not waiting.
   std::string waiting_for_previous_source;
