@@ -204,7 +204,7 @@ constexpr int kUnreachable = 255;
 void reclaim_copies(const Context& ctx, const config::MirrorConfig& m, const std::vector<std::string>& hosts) {
   for (const auto& h : hosts) {
     const auto r = ctx.run_remote(h, {"reclaim", m.tag, "--check"});
-    if (r.exit_code == released::kCopyInUse) throw OpError(h + ": " + their_line(r, "reclaim"));
+    if (r.exit_code == released::kCopyInUse) throw OpError(their_line(r, "reclaim"));  // names the host
   }
   for (const auto& h : hosts) {
     const auto r = ctx.run_remote(h, {"reclaim", m.tag});

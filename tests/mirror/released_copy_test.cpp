@@ -220,7 +220,7 @@ TEST_CASE("resume: refused while the target's copy is mounted there, nothing cha
   tsys.devices["/dev/loop0"].mounted_on = "/mnt";
   t.n1.system->events.clear();
   CHECK_THROWS_WITH_AS(mirror::resume(t.n1.ctx, kTag, {}),
-                       doctest::Contains("n2: the paused copy of datarep on n2 is in use: /dev/loop0 is mounted on /mnt"),
+                       doctest::Contains("the paused copy of datarep on n2 is in use: /dev/loop0 is mounted on /mnt"),
                        mirror::OpError);
   CHECK(mirror::load_paused(t.n1.ctx, kTag) == std::vector<std::string>{"n2"});
   CHECK(t.n1.system->events == std::vector<std::string>{"on n2: reclaim datarep --check"});
