@@ -8,6 +8,7 @@
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/leg_plan.hpp"
 #include "netraid/mirror/released_copy.hpp"
+#include "netraid/mirror/seeded_targets.hpp"
 #include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"
@@ -142,6 +143,7 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
         set_write_mostly(ctx, md, leg.nbd, true);
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
+        seeded::clear(ctx, m.tag, t.host);          // copied whole: no longer a seeded copy
         ctx.mdadm(mdadm::zero_superblock_argv(leg.nbd));
         ctx.mdadm_checked(mdadm::add_argv(md, leg.nbd));
         set_write_mostly(ctx, md, leg.nbd, true);
