@@ -50,7 +50,8 @@ int run_fullresync(std::span<const std::string> args) {
 int run_pause(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid pause TAG [HOST...]\n"
                             "  Stops replicating to each HOST (default: every target). Writes are tracked in the bitmap;\n"
-                            "  'netraid resume' resyncs only what changed.\n"))
+                            "  'netraid resume' resyncs only what changed. Each target's copy is released there, readable\n"
+                            "  with mount -o ro,noload (pause prints the loop device).\n"))
     return cli::kOk;
   return cli::run_verb("pause", [&] {
     auto a = cli::parse_args("pause", args, {}, {});
@@ -62,7 +63,8 @@ int run_pause(std::span<const std::string> args) {
 
 int run_resume(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid resume TAG [HOST...]\n"
-                            "  Resumes replication to each HOST (default: every paused target) with a partial resync.\n"))
+                            "  Resumes replication to each HOST (default: every paused target) with a partial resync;\n"
+                            "  a full one for a target whose released copy was written to meanwhile.\n"))
     return cli::kOk;
   return cli::run_verb("resume", [&] {
     auto a = cli::parse_args("resume", args, {}, {});

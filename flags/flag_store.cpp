@@ -16,8 +16,11 @@ namespace netraid::flags {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kFlagNames{"last_owner", "source",     "data_corrupt", "sync_state",
-                                                     "targets",    "generation", "wait_started"};
+// "released" and "seeded" are written by netraid-mirror (released_copy.hpp,
+// seeded_targets.hpp) through path().
+constexpr std::array<std::string_view, 9> kFlagNames{"last_owner",   "source",   "data_corrupt",
+                                                     "sync_state",   "targets",  "generation",
+                                                     "wait_started", "released", "seeded"};
 
 std::string file_name(std::string_view tag, std::string_view flag) {
   require_valid_tag(tag);

@@ -36,6 +36,10 @@ ResyncPlan decide_resync(const ResyncQuery& q) {
     case GenerationRelation::TheirsBehind:
       break;
   }
+  if (q.target_exposed)
+    return plan(ResyncKind::Full, false,
+                "the target's copy was written on its own system while paused (or it cannot tell that it was not); "
+                "the bitmap does not cover those writes: full resync");
   if (!q.source_bitmap_usable)
     return plan(ResyncKind::Full, false, "source bitmap is missing or stale and cannot tell what changed: full resync");
   // md's own rule (super_1_validate): a member whose events are older than

@@ -97,8 +97,10 @@ flags::Generation generation_from_arg(const std::string& text) {
   return g;
 }
 
-std::string render_report(const flags::PeerReport& r, const std::map<std::string, flags::SyncState>& targets) {
+std::string render_report(const flags::PeerReport& r, const std::map<std::string, flags::SyncState>& targets,
+                          const std::optional<ReleasedReport>& released) {
   json j;
+  j["released"] = released ? json{{"exposure", released->exposure}, {"reason", released->reason}} : json(nullptr);
   j["targets"] = json::object();
   for (const auto& [node, state] : targets) j["targets"][node] = std::string(flags::to_string(state));
   j["node"] = r.node;
@@ -157,6 +159,17 @@ std::optional<flags::SyncState> reported_target_state(const std::string& json_te
   } catch (const std::exception&) {
     throw std::invalid_argument("flags report names a sync state of " + target +
                                 " that is not valid: check that every system runs the same netraid version");
+  }
+}
+
+std::optional<ReleasedReport> reported_released(const std::string& json_text) {
+  try {
+    const auto j = json::parse(json_text);
+    if (!j.contains("released") || j["released"].is_null()) return std::nullopt;
+    return ReleasedReport{j["released"].at("exposure").get<std::string>(), j["released"].at("reason").get<std::string>()};
+  } catch (const json::exception& e) {
+    throw std::invalid_argument("flags report names a released copy that is not valid (" + std::string(e.what()) +
+                                "): check that every system runs the same netraid version");
   }
 }
 

@@ -10,6 +10,7 @@
 #include "netraid/mdadm/sysfs_attributes.hpp"
 #include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/failover_plan.hpp"
+#include "netraid/mirror/released_copy.hpp"
 #include "peer_flags.hpp"
 
 namespace netraid::mirror::failover {
@@ -64,7 +65,8 @@ flags::ResyncQuery gather_resync_query(const Context& ctx, const config::MirrorC
   const auto& self = self_in(ctx, m);
   const auto* t = m.find(target);
   if (!t) throw UsageError(target + " is not a system of mirror " + m.tag);
-  const auto peer = ask_peer(ctx, m, *t);
+  std::optional<ReleasedReport> copy;
+  const auto peer = ask_peer(ctx, m, *t, nullptr, false, &copy);
   // The target's superblock as it is on its disk, not as this page cache last saw it.
   ctx.run({"blockdev", "--flushbufs", nbd});
   const auto target_leg = leg_info(ctx, nbd);
@@ -80,6 +82,12 @@ flags::ResyncQuery gather_resync_query(const Context& ctx, const config::MirrorC
   q.target_generation = peer.flags.generation;
   q.target_sync_state = peer.flags.sync_state;
   q.target_was_source = peer.flags.last_owner || !peer.flags.source || *peer.flags.source == target;
+  // A paused target's copy released to its system: anything but "untouched"
+  // (written, or cannot tell) and the bitmap does not describe what differs.
+  q.target_exposed = copy && copy->exposure != released::to_string(released::Exposure::Untouched);
+  if (copy)
+    ctx.say(m.tag + ": " + target + ": its copy was released while paused: " + copy->exposure + " (" + copy->reason +
+            ")");
   return q;
 }
 
@@ -215,8 +223,10 @@ std::string local_report(const Context& ctx, const std::string& tag) {
     throw OpError(e.what(), kFlagsUnreadable);
   }
   r.leg = leg_info(ctx, self.device);
+  std::optional<ReleasedReport> copy;
+  if (const auto j = released::current_judgement(ctx, tag)) copy = ReleasedReport{released::to_string(j->exposure), j->reason};
   try {
-    return render_report(r, flag_store(ctx).targets(tag));
+    return render_report(r, flag_store(ctx).targets(tag), copy);
   } catch (const flags::FlagError& e) {
     throw OpError(e.what(), kFlagsUnreadable);
   }
@@ -242,6 +252,10 @@ void set_target_flags(const Context& ctx, const std::string& tag, const std::str
   s.set_source(tag, source);
   s.set_sync_state(tag, state);
   if (g) s.set_generation(tag, *g);
+  // The source decided how to resync this copy: a released copy's record
+  // (and its loop device, if a source that lost its pause record reconnects
+  // it) has served its purpose.
+  if (state == SyncState::Resyncing) released::forget(ctx, tag);
   if (state == SyncState::InSync) {
     std::error_code ec;
     std::filesystem::create_directories(ctx.settings.run_dir, ec);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "netraid/mirror/leg_plan.hpp"
 
+#include <algorithm>
+
 namespace netraid::mirror::legs {
 
 LegPlan plan_leg(const LegObservation& s) {
@@ -30,6 +32,30 @@ const char* to_string(LegAction a) {
     case LegAction::kPauseOut: return "pause";
   }
   return "?";
+}
+
+}  // namespace netraid::mirror::legs
+
+namespace netraid::mirror::legs {
+
+InitialSyncPlan plan_initial_sync(bool no_full_sync, const std::string& tag, const std::string& target,
+                                  const std::string& local_device) {
+  if (!no_full_sync) return {};
+  return {InitialSync::kSeeded,
+          "WARNING: LKDR_NO_FULL_SYNC=1: " + target + " is added WITHOUT a full initial sync: md takes its disk as "
+          "a byte copy of " + local_device + "'s data; anything that differs stays different (reads may return "
+          "either copy after a failover) until 'netraid fullresync " + tag + " " + target + "'"};
+}
+
+std::string seeded_warning(const std::string& tag, const std::string& target) {
+  return "added without a full sync (LKDR_NO_FULL_SYNC): not verified; 'netraid fullresync " + tag + " " + target +
+         "' makes sure";
+}
+
+std::optional<unsigned> free_slot(const std::vector<std::optional<unsigned>>& used, unsigned raid_disks) {
+  for (unsigned slot = 0; slot < raid_disks; ++slot)
+    if (std::find(used.begin(), used.end(), std::optional<unsigned>(slot)) == used.end()) return slot;
+  return std::nullopt;
 }
 
 }  // namespace netraid::mirror::legs

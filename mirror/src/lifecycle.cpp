@@ -11,8 +11,10 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/link_key.hpp"
+#include "netraid/mirror/leg_plan.hpp"
 #include "netraid/mirror/local_device.hpp"
 #include "netraid/mirror/resync_rate.hpp"
+#include "netraid/mirror/seeded_targets.hpp"
 
 namespace netraid::mirror {
 
@@ -234,6 +236,10 @@ void extend(Context& ctx, const ExtendRequest& req) {
     throw OpError("cannot attach the target " + node.name + ": " + attached.error);
   }
   auto detach = [&] { detach_leg(ctx, nbd); };
+  const auto initial =
+      legs::plan_initial_sync(ctx.settings.tunables.no_full_sync.value, m.tag, node.name, self->device);
+  const auto md = md_name(m.md_device);
+  bool frozen = false;
   try {
     // A new target always gets a full initial sync: wipe any old md
     // superblock on it so md cannot take stale data for a bitmap re-add.
@@ -246,12 +252,42 @@ void extend(Context& ctx, const ExtendRequest& req) {
       // fills it; without it mdadm wants a spare already in the array.
       ctx.mdadm_checked(mdadm::grow_raid_devices_argv(m.md_device, legs_needed, /*force=*/true));
     }
-    ctx.say("adding " + nbd + " to " + m.md_device + ": full initial sync of " + node.name + " starts");
-    // Plain --add, then write-mostly through sysfs: mdadm 4.2's
-    // --add --write-mostly into a degraded RAID1 leaves the leg faulty.
-    ctx.mdadm_checked(mdadm::add_argv(m.md_device, nbd));
+    if (initial.kind == legs::InitialSync::kSeeded) {
+      ctx.say(initial.warning);
+      // Measured on 6.1: with recovery frozen, --add leaves the leg a spare
+      // (no slot); recovery_start=none then says all of it is correct, and a
+      // slot written through sysfs keeps that (md's own spare activation
+      // would reset it to 0). The recovery that follows has nothing to copy.
+      ctx.system->md_write(md, "sync_action", "frozen");
+      frozen = true;
+      ctx.mdadm_checked(mdadm::add_argv(m.md_device, nbd));
+      const std::string dev = "dev-" + std::filesystem::path(nbd).filename().string();
+      ctx.system->md_write(md, dev + "/recovery_start", "none");
+      std::vector<std::optional<unsigned>> used;
+      for (const auto& member : ctx.system->md_members(md)) {
+        const auto slot = ctx.system->md_read(md, "dev-" + member + "/slot").value_or("none");
+        used.push_back(slot == "none" ? std::nullopt : std::optional<unsigned>(std::stoul(slot)));
+      }
+      const auto raid_disks_now = md_attribute(ctx, m.md_device, "raid_disks");
+      const auto slot = legs::free_slot(used, raid_disks_now.empty() ? legs_needed : static_cast<unsigned>(std::stoul(raid_disks_now)));
+      if (!slot) throw OpError(m.md_device + " has no free slot for " + nbd + ": see /proc/mdstat");
+      ctx.system->md_write(md, dev + "/slot", std::to_string(*slot));
+      ctx.system->md_write(md, "sync_action", "idle");
+      frozen = false;
+    } else {
+      ctx.say("adding " + nbd + " to " + m.md_device + ": full initial sync of " + node.name + " starts");
+      // Plain --add, then write-mostly through sysfs: mdadm 4.2's
+      // --add --write-mostly into a degraded RAID1 leaves the leg faulty.
+      ctx.mdadm_checked(mdadm::add_argv(m.md_device, nbd));
+    }
     set_write_mostly(ctx, m.md_device, nbd, true);
   } catch (...) {
+    if (frozen) {
+      try {
+        ctx.system->md_write(md, "sync_action", "idle");
+      } catch (const std::exception&) {
+      }
+    }
     try {
       fail_and_remove(ctx, m.md_device, nbd);
     } catch (const OpError&) {  // rolling back: the leg may never have been added
@@ -269,6 +305,8 @@ void extend(Context& ctx, const ExtendRequest& req) {
   share_config(ctx, grown);
   // issue 7: record the new target as resyncing, here and on the target.
   failover::on_extended(ctx, grown, node.name);
+  if (initial.kind == legs::InitialSync::kSeeded) seeded::mark(ctx, m.tag, node.name);
+  else seeded::clear(ctx, m.tag, node.name);
   ctx.say("mirror " + m.tag + " extended to " + node.name + " (" + nbd + "); follow the sync with 'netraid wait " +
           m.tag + "'");
 }
@@ -301,6 +339,7 @@ void unextend(Context& ctx, const std::string& tag, const std::string& target) {
   ctx.run_remote(gone.host, {"config-forget", tag});
   ctx.store.save(m);
   share_config(ctx, m);
+  seeded::clear(ctx, tag, gone.host);
   ctx.say("mirror " + tag + " no longer replicates to " + gone.host);
 }
 

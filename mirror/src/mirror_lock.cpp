@@ -57,6 +57,9 @@ const VerbRule* rule_for(std::string_view verb) {
       {"serve", {{"--device", "--listen", "--port", "--allow", "--size"},
                  {"--stop", "--direct", "--takeover", "--tls", "--drop"},
                  {"--status"}}},
+      // The target side of pause and resume (released_copy.hpp).
+      {"release", {}},
+      {"reclaim", {{}, {}, {"--check"}}},
   };
   auto it = rules.find(verb);
   return it == rules.end() ? nullptr : &it->second;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netraid/mdadm/sysfs_values.hpp"
+#include "netraid/mirror/leg_plan.hpp"
 #include "netraid/mirror/progress.hpp"
 
 namespace netraid::mirror::status {
@@ -127,7 +128,7 @@ ResyncProgress progress_of(const MdstatArray& array) {
 
 SystemView target_view(const config::System& system, const MdstatArray& array, const NodeObservations& seen,
                        const std::map<std::string, LegSync>& legs, const SyncActivity& activity) {
-  SystemView v{system.host, system.device, "", SystemStatus::OutOfSync, LegProblem::None, std::nullopt};
+  SystemView v{system.host, system.device, "", SystemStatus::OutOfSync, LegProblem::None, std::nullopt, ""};
   const auto attached = seen.attached_nbd.find(system.host);
   if (attached != seen.attached_nbd.end()) v.nbd_device = without_dev_prefix(attached->second);
   // A paused leg is out of the array on purpose; that is not a fault.
@@ -171,14 +172,18 @@ SystemView target_view(const config::System& system, const MdstatArray& array, c
 }
 
 MirrorStatus not_source(MirrorStatus s, const config::MirrorConfig& mirror, const NodeObservations& seen) {
-  s.role = seen.serving_as_target ? NodeRole::Target : NodeRole::NotActive;
+  s.role = seen.serving_as_target || seen.paused_here ? NodeRole::Target : NodeRole::NotActive;
   s.state = MirrorState::Inactive;
   const auto& waited = seen.waiting_for_previous_source;
   for (const auto& sys : mirror.systems) {
     auto status = SystemStatus::Unknown;
     if (!waited.empty() && sys.host == seen.this_node) status = SystemStatus::WaitForPreviousSource;
     if (!waited.empty() && sys.host == waited) status = SystemStatus::PreviousSource;
-    s.systems.push_back({sys.host, sys.device, "", status, LegProblem::NotSource, std::nullopt});
+    if (seen.paused_here && sys.host == seen.this_node) {
+      s.systems.push_back({sys.host, sys.device, "", SystemStatus::Paused, LegProblem::None, std::nullopt, ""});
+      continue;
+    }
+    s.systems.push_back({sys.host, sys.device, "", status, LegProblem::NotSource, std::nullopt, ""});
   }
   s.health = seen.expected_source ? Health::Unusable : Health::NoInformation;
   return s;
@@ -215,10 +220,11 @@ MirrorStatus compute_mirror_status(const config::MirrorConfig& mirror, const mda
   bool all_targets_in_sync = true;
   for (const auto& sys : mirror.systems) {
     if (sys.host == seen.this_node) {
-      s.systems.push_back({sys.host, sys.device, "", SystemStatus::SourceIsp, LegProblem::None, std::nullopt});
+      s.systems.push_back({sys.host, sys.device, "", SystemStatus::SourceIsp, LegProblem::None, std::nullopt, ""});
       continue;
     }
     auto v = target_view(sys, *array, seen, legs, activity);
+    if (seen.seeded_targets.count(sys.host)) v.warning = legs::seeded_warning(mirror.tag, sys.host);
     any_resyncing = any_resyncing || v.status == SystemStatus::Resyncing;
     all_targets_in_sync = all_targets_in_sync && v.status == SystemStatus::Target;
     s.systems.push_back(std::move(v));
@@ -368,6 +374,8 @@ std::string render_human(const MirrorStatus& status) {
     for (std::size_t i = 0; i < row.size(); ++i) line += row[i] + std::string(widths[i] - row[i].size() + 3, ' ');
     out += rstrip(line) + "\n";
   }
+  for (const auto& v : status.systems)
+    if (!v.warning.empty()) out += "\n    WARNING: " + v.host + ": " + v.warning + "\n";
   return out;
 }
 
@@ -398,6 +406,7 @@ nlohmann::json system_json(const SystemView& v) {
       {"total_kib", field(&ResyncProgress::total_kib)},
       {"speed_kib_s", field(&ResyncProgress::speed_kib_s)},
       {"eta_seconds", field(&ResyncProgress::eta_seconds)},
+      {"warning", or_null(v.warning)},
   };
 }
 

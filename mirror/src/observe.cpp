@@ -5,6 +5,8 @@
 
 #include "netraid/mdadm/mdstat.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
+#include "netraid/mirror/released_copy.hpp"
+#include "netraid/mirror/seeded_targets.hpp"
 #include "peer_flags.hpp"
 
 namespace netraid::mirror::status {
@@ -24,7 +26,18 @@ NodeObservations observe_node(const Context& ctx, const config::MirrorConfig& m)
         seen.member_states[member] = *state;
   for (const auto& [host, nbd] : load_legs(ctx, m.tag)) seen.attached_nbd[host] = nbd;
   for (const auto& host : load_paused(ctx, m.tag)) seen.paused_targets.insert(host);
+  try {
+    seen.seeded_targets = seeded::load(ctx, m.tag);
+  } catch (const std::exception&) {
+  }
   seen.serving_as_target = ctx.system->serving(m.tag);
+  try {
+    if (const auto copy = released::load(ctx, m.tag); copy && !seen.serving_as_target) {
+      seen.paused_here = true;
+      seen.copy_device = copy->copy_device;
+    }
+  } catch (const std::exception&) {
+  }
   try {
     const auto flags = failover::flag_store(ctx);
     const auto owner = flags.last_owner(m.tag);

@@ -59,7 +59,8 @@ std::string seen_file(const Context& ctx, const std::string& tag) {
 }
 
 flags::PeerReport ask_peer(const Context& ctx, const config::MirrorConfig& m, const config::System& peer,
-                           std::optional<SyncState>* recorded_of_me, bool quiet) {
+                           std::optional<SyncState>* recorded_of_me, bool quiet,
+                           std::optional<ReleasedReport>* released) {
   flags::PeerReport r;
   r.node = peer.host;
   auto answer = ctx.run_remote(peer.host, {"flags-report", m.tag});
@@ -75,6 +76,7 @@ flags::PeerReport ask_peer(const Context& ctx, const config::MirrorConfig& m, co
   }
   try {
     if (recorded_of_me) *recorded_of_me = reported_target_state(answer.out, ctx.settings.node_name);
+    if (released) *released = reported_released(answer.out);
     return parse_report(peer.host, answer.out);
   } catch (const std::invalid_argument& e) {
     throw OpError(e.what());

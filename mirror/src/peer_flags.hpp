@@ -9,6 +9,7 @@
 #include "netraid/flags/flag_store.hpp"
 #include "netraid/flags/service_decision.hpp"
 #include "netraid/mirror/context.hpp"
+#include "netraid/mirror/failover_plan.hpp"
 
 namespace netraid::mirror::failover {
 
@@ -28,7 +29,8 @@ std::string seen_file(const Context& ctx, const std::string& tag);
 // PEER's `flags-report`, and what it recorded of this system (as its
 // source). QUIET: the caller already told the operator it is unreachable.
 flags::PeerReport ask_peer(const Context& ctx, const config::MirrorConfig& m, const config::System& peer,
-                           std::optional<flags::SyncState>* recorded_of_me = nullptr, bool quiet = false);
+                           std::optional<flags::SyncState>* recorded_of_me = nullptr, bool quiet = false,
+                           std::optional<ReleasedReport>* released = nullptr);
 bool mounted(const Context& ctx, const config::MirrorConfig& m);
 // `flags-set` on TARGET; a failure is a warning (it may be down).
 void tell_target(const Context& ctx, const config::MirrorConfig& m, const std::string& target, flags::SyncState state,

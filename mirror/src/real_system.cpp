@@ -142,6 +142,17 @@ class RealSystem final : public System {
     return use;
   }
 
+  std::optional<std::string> block_stat(const std::string& device) override {
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(device, ec);
+    if (ec) return std::nullopt;
+    try {
+      return common::read_small_file("/sys/class/block/" + real.filename().string() + "/stat");
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
   AttachOutcome attach(const NbdLink& link) override {
     try {
       nbd::AttachOptions options;

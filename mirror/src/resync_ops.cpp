@@ -7,6 +7,8 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/leg_plan.hpp"
+#include "netraid/mirror/released_copy.hpp"
+#include "netraid/mirror/seeded_targets.hpp"
 #include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/member_device.hpp"
@@ -137,6 +139,7 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
         set_write_mostly(ctx, md, leg.nbd, true);
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
+        seeded::clear(ctx, m.tag, t.host);          // copied whole: no longer a seeded copy
         ctx.mdadm(mdadm::zero_superblock_argv(leg.nbd));
         ctx.mdadm_checked(mdadm::add_argv(md, leg.nbd));
         set_write_mostly(ctx, md, leg.nbd, true);
@@ -178,6 +181,56 @@ std::string listed(const std::vector<std::string>& hosts) {
 
 }  // namespace
 
+namespace {
+
+// The target's one line without netraid's "netraid: VERB: " prefix.
+std::string their_line(const ProgramResult& r, const std::string& verb) {
+  auto line = first_line(r.err.empty() ? r.out : r.err);
+  const std::string prefix = "netraid: " + verb + ": ";
+  if (line.rfind(prefix, 0) == 0) line.erase(0, prefix.size());
+  return line;
+}
+
+// Remote exec's own failure (ssh exits 255): the system is not reachable.
+constexpr int kUnreachable = 255;
+
+// Before paused targets come back (resume, fullresync): each takes its
+// released copy back (`reclaim`). First every one is asked whether its copy
+// is still in use, so that a refusal changes nothing; an unreachable one is
+// left to the pass (it stays Out of Sync, and its copy, judged when it
+// returns, decides its resync).
+void reclaim_copies(const Context& ctx, const config::MirrorConfig& m, const std::vector<std::string>& hosts) {
+  for (const auto& h : hosts) {
+    const auto r = ctx.run_remote(h, {"reclaim", m.tag, "--check"});
+    if (r.exit_code == released::kCopyInUse) throw OpError(their_line(r, "reclaim"));  // names the host
+  }
+  for (const auto& h : hosts) {
+    const auto r = ctx.run_remote(h, {"reclaim", m.tag});
+    if (r.exit_code == kUnreachable) continue;
+    if (r.exit_code != 0) throw OpError(h + ": its paused copy was not taken back: " + their_line(r, "reclaim"));
+    if (const auto verdict = first_line(r.out); !verdict.empty()) ctx.say(m.tag + ": " + h + ": " + verdict);
+  }
+}
+
+// The paused ones among HOSTS.
+std::vector<std::string> paused_among(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  const auto paused = load_paused(ctx, tag);
+  std::vector<std::string> out;
+  for (const auto& h : hosts)
+    if (std::count(paused.begin(), paused.end(), h)) out.push_back(h);
+  return out;
+}
+
+void unpause(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
+  auto paused = load_paused(ctx, tag);
+  paused.erase(std::remove_if(paused.begin(), paused.end(),
+                              [&](const std::string& h) { return std::count(hosts.begin(), hosts.end(), h) > 0; }),
+               paused.end());
+  save_paused(ctx, tag, paused);
+}
+
+}  // namespace
+
 void pause(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
   const auto m = ctx.store.load(tag);
   const auto chosen = targets_named(ctx, m, hosts);
@@ -188,16 +241,33 @@ void pause(const Context& ctx, const std::string& tag, const std::vector<std::st
   resync_pass(ctx, m);
   ctx.say(tag + ": replication paused to " + listed(chosen) + "; writes are tracked in the bitmap, 'netraid resume " +
           tag + "' resyncs them");
+  // Then each target releases its copy: its server stops (the leg is out of
+  // the array and detached here) and the data area is offered there.
+  const auto legs = load_legs(ctx, tag);
+  for (const auto& h : chosen) {
+    if (auto it = legs.find(h); it != legs.end() &&
+                                ctx.system->md_read(md_name(m.md_device), "dev-" + leaf(it->second) + "/state")) {
+      ctx.say(tag + ": " + h + ": warning: its leg is still in " + m.md_device + ": its copy stays served");
+      continue;
+    }
+    const auto r = ctx.run_remote(h, {"release", tag});
+    const auto copy = first_line(r.out);
+    if (r.exit_code != 0 || copy.empty()) {
+      ctx.say(tag + ": " + h + ": warning: its copy was not released (" + their_line(r, "release") +
+              "): replication stays paused");
+      continue;
+    }
+    ctx.say(tag + ": " + h + ": its copy is readable there as " + copy + ": mount -o ro,noload " + copy +
+            " DIR (a plain -o ro replays ext4's journal, which writes: resume then copies the whole disk)");
+  }
 }
 
 void resume(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts) {
   const auto m = ctx.store.load(tag);
   const auto chosen = targets_named(ctx, m, hosts);
-  auto paused = load_paused(ctx, tag);
-  paused.erase(std::remove_if(paused.begin(), paused.end(),
-                              [&](const std::string& h) { return std::count(chosen.begin(), chosen.end(), h) > 0; }),
-               paused.end());
-  save_paused(ctx, tag, paused);
+  const auto coming_back = paused_among(ctx, tag, chosen);
+  reclaim_copies(ctx, m, coming_back);
+  unpause(ctx, tag, coming_back);
   resync_pass(ctx, m);
 }
 
@@ -206,6 +276,10 @@ void fullresync(const Context& ctx, const std::string& tag, const std::vector<st
   PassOptions options;
   const auto chosen = targets_named(ctx, m, hosts);
   options.full_resync_hosts.insert(chosen.begin(), chosen.end());
+  // DataKeeper's fullresync resumes a paused target too.
+  const auto coming_back = paused_among(ctx, tag, chosen);
+  reclaim_copies(ctx, m, coming_back);
+  unpause(ctx, tag, coming_back);
   resync_pass(ctx, m, options);
 }
 

@@ -81,6 +81,22 @@ TEST_CASE("resync: which resync a returning target gets") {
   {
     auto q = base();
     q.target_was_source = false;
+    q.target_generation = q.source_generation;
+    q.target_sync_state = SyncState::OutOfSync;
+    q.target_exposed = true;
+    rows.push_back({"paused target whose released copy was written there: full, the bitmap misses those writes", q,
+                    ResyncKind::Full, false, "written on its own system while paused"});
+  }
+  {
+    auto q = base();
+    q.target_generation = {G3, {G2, G1}};
+    q.target_exposed = true;
+    rows.push_back({"an exposed target that is ahead is still refused, not overwritten", q, ResyncKind::TargetAhead,
+                    false, "newer data generation"});
+  }
+  {
+    auto q = base();
+    q.target_was_source = false;
     q.target_sync_state = SyncState::Resyncing;
     rows.push_back({"plain target half-resynced (Scenario 2 tail): still merged", q, ResyncKind::Partial, true,
                     "missed later writes"});

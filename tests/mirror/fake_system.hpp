@@ -49,6 +49,7 @@ class FakeSystem : public netraid::mirror::System {
   std::map<std::string, netraid::mdadm::MemberMetadata> members;  // device -> its superblock
   std::map<std::string, DeviceUse> devices;
   std::map<std::string, std::string> proc;  // "/proc/mdstat" -> its text
+  std::map<std::string, std::string> block_stats;  // "/dev/ubda" -> its /sys/class/block/ubda/stat
   std::set<std::string> served;             // tags this system serves as a target
   std::set<std::string> reachable_exports;  // addresses whose NBD server answers attach
   std::set<std::string> connected;          // "/dev/nbdN" attached now
@@ -108,6 +109,11 @@ class FakeSystem : public netraid::mirror::System {
     return it->second;
   }
   DeviceUse device_use(const std::string& device) override { return devices[device]; }
+  std::optional<std::string> block_stat(const std::string& device) override {
+    auto it = block_stats.find(device);
+    if (it == block_stats.end()) return std::nullopt;
+    return it->second;
+  }
   AttachOutcome attach(const NbdLink& link) override {
     events.push_back("attach " + link.address + ":" + std::to_string(link.port) + " " + link.export_name +
                      (link.tls_psk_file.empty() ? "" : " tls"));

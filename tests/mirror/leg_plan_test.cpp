@@ -45,3 +45,20 @@ TEST_CASE("every plan says why") {
         CHECK(std::string(to_string(p.action)) != "?");
       }
 }
+
+TEST_CASE("initial sync of a new target: full unless LKDR_NO_FULL_SYNC, then seeded with a loud warning") {
+  CHECK(plan_initial_sync(false, "datarep", "n2", "/dev/sdb1").kind == InitialSync::kFull);
+  CHECK(plan_initial_sync(false, "datarep", "n2", "/dev/sdb1").warning.empty());
+  const auto p = plan_initial_sync(true, "datarep", "n2", "/dev/sdb1");
+  CHECK(p.kind == InitialSync::kSeeded);
+  CHECK(p.warning.rfind("WARNING: LKDR_NO_FULL_SYNC=1: n2", 0) == 0);
+  CHECK(p.warning.find("/dev/sdb1") != std::string::npos);
+  CHECK(p.warning.find("netraid fullresync datarep n2") != std::string::npos);
+}
+
+TEST_CASE("free raid slot for a seeded leg: the lowest no member holds, spares hold none") {
+  CHECK(free_slot({0u, std::nullopt}, 2) == 1u);
+  CHECK(free_slot({1u}, 2) == 0u);
+  CHECK(free_slot({0u, 2u, std::nullopt}, 3) == 1u);
+  CHECK(!free_slot({0u, 1u}, 2));
+}

@@ -8,6 +8,7 @@
 
 #include "fake_system.hpp"
 #include "netraid/mirror/lifecycle.hpp"
+#include "netraid/mirror/seeded_targets.hpp"
 
 using namespace netraid;
 using flags::SyncState;
@@ -124,4 +125,58 @@ TEST_CASE("node-info: names this system and lists the mirrors it knows, config-i
   auto incoming = fake::two_node_mirror();  // the source's md0
   mirror::import_config(n3.ctx, mirror::config::render(incoming));
   CHECK(n3.ctx.store.load("datarep").md_device == "/dev/md1");
+}
+
+TEST_CASE("extend with LKDR_NO_FULL_SYNC: added frozen, recovery_start none, then its slot: no full sync, warned, recorded") {
+  ExtendToN2 t;
+  t.n1.ctx.settings.tunables.no_full_sync.value = true;
+  auto& sys = *t.n1.system;
+  sys.sysfs["md0/raid_disks"] = "2";
+  sys.sysfs["md0/dev-ubda/slot"] = "0";
+  mirror::ExtendRequest request;
+  request.tag = kTag;
+  request.target = "n2";
+  mirror::extend(t.n1.ctx, request);
+  const int zero = sys.index_of("run mdadm --zero-superblock --force /dev/nbd0");
+  const int frozen = sys.index_of("md_write md0 sync_action frozen");
+  const int add = sys.index_of("run mdadm --manage /dev/md0 --add /dev/nbd0");
+  const int none = sys.index_of("md_write md0 dev-nbd0/recovery_start none");
+  const int slot = sys.index_of("md_write md0 dev-nbd0/slot 1");
+  const int idle = sys.index_of("md_write md0 sync_action idle");
+  REQUIRE(frozen >= 0);
+  CHECK(zero < frozen);
+  CHECK(frozen < add);
+  CHECK(add < none);
+  CHECK(none < slot);
+  CHECK(slot < idle);
+  CHECK(t.n1.said_line("WARNING: LKDR_NO_FULL_SYNC=1: n2 is added WITHOUT a full initial sync"));
+  CHECK(mirror::seeded::load(t.n1.ctx, kTag) == std::set<std::string>{"n2"});
+}
+
+TEST_CASE("extend without LKDR_NO_FULL_SYNC: a plain add, recovery not frozen, nothing recorded") {
+  ExtendToN2 t;
+  mirror::ExtendRequest request;
+  request.tag = kTag;
+  request.target = "n2";
+  mirror::extend(t.n1.ctx, request);
+  CHECK(!t.n1.system->saw("md_write md0 sync_action"));
+  CHECK(!t.n1.system->saw("md_write md0 dev-nbd0/recovery_start"));
+  CHECK(mirror::seeded::load(t.n1.ctx, kTag).empty());
+}
+
+TEST_CASE("extend with LKDR_NO_FULL_SYNC: when md refuses the add, recovery is unfrozen and the leg rolled back") {
+  ExtendToN2 t;
+  t.n1.ctx.settings.tunables.no_full_sync.value = true;
+  t.n1.system->on_run = [](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
+    if (argv.size() > 3 && argv[3] == "--add") return mirror::ProgramResult{1, "", "mdadm: add new device failed\n"};
+    return std::nullopt;
+  };
+  mirror::ExtendRequest request;
+  request.tag = kTag;
+  request.target = "n2";
+  CHECK_THROWS_AS(mirror::extend(t.n1.ctx, request), mirror::OpError);
+  const auto& sys = *t.n1.system;
+  CHECK(sys.index_of("md_write md0 sync_action idle") > sys.index_of("run mdadm --manage /dev/md0 --add"));
+  CHECK(sys.saw("on n2: serve --stop datarep"));
+  CHECK(mirror::seeded::load(t.n1.ctx, kTag).empty());
 }

@@ -185,3 +185,20 @@ TEST_CASE("json: no mirrors is an empty list and exit code 0") {
   CHECK(doc.at("mirrors").empty());
   CHECK(doc.at("exit_code") == 0);
 }
+
+TEST_CASE("status: a target added without a full sync carries a warning, in JSON and in the text") {
+  const auto mirror = mirror_with_targets(1);
+  auto seen = on_source(1);
+  seen.seeded_targets = {"n2"};
+  const auto s = status_of(mirror, fixtures::kRecovery, seen);
+  REQUIRE(s.systems.size() == 2);
+  CHECK(s.systems[0].warning.empty());
+  CHECK(s.systems[1].warning.find("LKDR_NO_FULL_SYNC") != std::string::npos);
+  const auto doc = nlohmann::json::parse(render_json({s}));
+  CHECK(doc["mirrors"][0]["systems"][0]["warning"].is_null());
+  CHECK(doc["mirrors"][0]["systems"][1]["warning"].get<std::string>().find("netraid fullresync datarep n2") !=
+        std::string::npos);
+  CHECK(render_human(s).find("WARNING: n2: added without a full sync (LKDR_NO_FULL_SYNC)") != std::string::npos);
+  seen.seeded_targets.clear();
+  CHECK(render_human(status_of(mirror, fixtures::kRecovery, seen)).find("WARNING") == std::string::npos);
+}

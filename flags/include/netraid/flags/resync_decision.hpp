@@ -32,6 +32,12 @@ struct ResyncQuery {
   // (which only copies more, possibly far more when its copy of the bitmap
   // was written before md cleared the bits).
   bool target_was_source = true;
+  // The target's copy was released to its own system while replication was
+  // paused (readable there) and was written meanwhile, or whether it was
+  // cannot be told (it rebooted, it is still in use): the source's bitmap
+  // does not cover writes made there, so only a full resync makes the legs
+  // equal again.
+  bool target_exposed = false;
 };
 
 enum class ResyncKind {

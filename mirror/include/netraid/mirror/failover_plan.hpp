@@ -23,12 +23,21 @@ std::string_view refusal_class(flags::ServiceAction action);
 
 // A peer's answer to `netraid flags-report TAG`; `targets` is its
 // TAG_targets (what it, as a source, last recorded of each target).
+// `released`: a paused target's copy released to its system (released_copy.hpp).
+struct ReleasedReport {
+  std::string exposure;  // "untouched", "written" or "unknown"
+  std::string reason;
+};
 std::string render_report(const flags::PeerReport& report,
-                          const std::map<std::string, flags::SyncState>& targets = {});
+                          const std::map<std::string, flags::SyncState>& targets = {},
+                          const std::optional<ReleasedReport>& released = std::nullopt);
 // Throws std::invalid_argument (one line) when `json_text` is not a report.
 flags::PeerReport parse_report(const std::string& node, const std::string& json_text);
 // What the report's TAG_targets says of `target` (nullopt: nothing).
 std::optional<flags::SyncState> reported_target_state(const std::string& json_text, const std::string& target);
+// What the report says of a released copy (nullopt: none, or an older
+// netraid that does not release copies).
+std::optional<ReleasedReport> reported_released(const std::string& json_text);
 
 // This copy's sync state for the restore decision: its own flag, made worse
 // by what its source recorded (a target the source saw drop out never heard

@@ -3,7 +3,9 @@
 // observed (pure, unit-tested). The monitor and `netraid resync` apply the
 // steps until the plan says Nothing or a step fails.
 #pragma once
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace netraid::mirror::legs {
 
@@ -33,5 +35,28 @@ struct LegPlan {
 
 LegPlan plan_leg(const LegObservation& seen);
 const char* to_string(LegAction action);
+
+}  // namespace netraid::mirror::legs
+
+namespace netraid::mirror::legs {
+
+// How a new target's leg is brought in sync at extend (DataKeeper's
+// LKDR_NO_FULL_SYNC): a full initial sync, or, for a target seeded with a
+// byte copy of the source's leg, none: md takes the leg as in sync
+// (recovery_start=none before it gets its slot), with a loud warning kept in
+// status until the target's next full resync.
+enum class InitialSync { kFull, kSeeded };
+struct InitialSyncPlan {
+  InitialSync kind = InitialSync::kFull;
+  std::string warning;  // kSeeded: what the operator must know (one line)
+};
+InitialSyncPlan plan_initial_sync(bool no_full_sync, const std::string& tag, const std::string& target,
+                                  const std::string& local_device);
+// The warning `netraid status` shows for a seeded target.
+std::string seeded_warning(const std::string& tag, const std::string& target);
+
+// The lowest raid slot below RAID_DISKS that no member holds (md's
+// dev-*/slot: a number, or "none" for a spare = nullopt), or nullopt.
+std::optional<unsigned> free_slot(const std::vector<std::optional<unsigned>>& used, unsigned raid_disks);
 
 }  // namespace netraid::mirror::legs

@@ -85,6 +85,9 @@ struct SystemView {
   SystemStatus status = SystemStatus::Unknown;
   LegProblem problem = LegProblem::None;
   std::optional<ResyncProgress> progress;  // only with SystemStatus::Resyncing
+  // One line the operator must read about this system, "" = none (a target
+  // added without a full sync: LKDR_NO_FULL_SYNC).
+  std::string warning;
 };
 
 struct MirrorStatus {
@@ -112,7 +115,12 @@ struct NodeObservations {
   // Target host -> attached NBD device ("n2" -> "nbd0" or "/dev/nbd0").
   std::map<std::string, std::string> attached_nbd;
   std::set<std::string> paused_targets;  // hosts whose replication is paused
+  std::set<std::string> seeded_targets;  // added without a full sync (TAG_seeded), until their next one
   bool serving_as_target = false;        // nbdkit runs for this TAG here
+  // This system is a paused target whose copy is released here (its server
+  // stopped, the copy readable as copy_device): its own line says Paused.
+  bool paused_here = false;
+  std::string copy_device;
   // The previous source this node's restore waits for (TAG_wait_started set;
   // TAG_source names it); "" when not waiting.
   std::string waiting_for_previous_source;

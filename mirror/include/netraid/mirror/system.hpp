@@ -77,6 +77,9 @@ class System {
   // The md superblock and bitmap on DEVICE; throws when it has none.
   virtual mdadm::MemberMetadata read_member(const std::string& device) = 0;
   virtual DeviceUse device_use(const std::string& device) = 0;
+  // The kernel's I/O counters of block DEVICE (/sys/class/block/LEAF/stat
+  // as text, LEAF the name the path resolves to); nullopt when absent.
+  virtual std::optional<std::string> block_stat(const std::string& device) = 0;
 
   // Whether this system serves TAG as a target (its nbdkit runs), and stop
   // it (netraid-server's process management, in this process).
