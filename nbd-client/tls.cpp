@@ -178,9 +178,11 @@ void start_kernel_tls(int fd, const PskEntry& psk, const std::string& where) {
   while (rc < 0 && !gnutls_error_is_fatal(rc) && ++tries < 1000);
   if (rc < 0) {
     const std::string why = gnutls_strerror(rc);
-    if (rc == GNUTLS_E_DECRYPTION_FAILED || rc == GNUTLS_E_FATAL_ALERT_RECEIVED || rc == GNUTLS_E_MAC_VERIFY_FAILED)
+    // nbdkit ends the handshake without an alert when the key does not match.
+    if (rc == GNUTLS_E_DECRYPTION_FAILED || rc == GNUTLS_E_FATAL_ALERT_RECEIVED || rc == GNUTLS_E_MAC_VERIFY_FAILED ||
+        rc == GNUTLS_E_PREMATURE_TERMINATION)
       fail(ErrorKind::kTarget, where + ": TLS handshake refused (" + why +
-                                   "): the target does not accept this mirror's key; copy the source's key there (netraid rotate-key)");
+                                   "): the target does not accept this mirror's key; give it the source's key (netraid rotate-key)");
     fail(ErrorKind::kNetwork, where + ": TLS handshake failed: " + why + ": check the target's NBD server and the network");
   }
   if (gnutls_record_check_pending(session.get()) != 0)
