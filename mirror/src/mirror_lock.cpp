@@ -47,6 +47,8 @@ const VerbRule* rule_for(std::string_view verb) {
       {"resume", {}},
       {"set", {{"--speed-limit", "--speed-limit-min"}, {}, {}}},
       {"resize", {{"--size"}, {"--yes"}, {}}},
+      // Changes nothing without --repair, but drives md's sync_action.
+      {"verify", {{"--timeout"}, {"--repair", "--no-regions"}, {}}},
       {"restore", {{}, {"--force", "--json"}, {}}},
       {"remove", {{}, {"--filesystem-only"}, {}}},
       {"force", {{}, {"--yes"}, {}}},

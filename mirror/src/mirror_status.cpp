@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -197,6 +198,7 @@ MirrorStatus compute_mirror_status(const config::MirrorConfig& mirror, const mda
   s.tag = mirror.tag;
   s.md_device = mirror.md_device;
   s.tls = mirror.tls;
+  s.last_verify = seen.last_verify;
   const auto array_name = without_dev_prefix(seen.array_name);
   const MdstatArray* array = array_name.empty() ? nullptr : mdadm::find_array(mdstat, array_name);
   if (array) s.array_name = array->name;
@@ -335,7 +337,29 @@ std::string rstrip(std::string s) {
   return s;
 }
 
+std::string utc_time(std::int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
 }  // namespace
+
+std::string render_last_verify(const VerifyRecord& r) {
+  std::string what;
+  if (r.result == "identical") what = "identical";
+  else if (r.result == "differ") what = std::to_string(r.mismatch_sectors) + " sectors differ";
+  else if (r.result == "repaired") what = std::to_string(r.mismatch_sectors) + " sectors differed, repaired";
+  else what = "interrupted" + (r.note.empty() ? std::string() : " (" + r.note + ")");
+  if (r.result == "differ" && r.regions_listed)
+    what += " in " + std::to_string(r.regions_total) + (r.regions_total == 1 ? " region" : " regions");
+  const std::int64_t seconds = r.ended > r.started ? r.ended - r.started : 0;
+  return what + ", " + r.action + (r.bytes_compared ? " of " + std::to_string(r.bytes_compared) + " bytes" : "") +
+         " ended " + utc_time(r.ended) + " (" + std::to_string(seconds) + " s)";
+}
 
 std::string render_human(const MirrorStatus& status) {
   std::vector<std::pair<std::string, std::string>> rows{
@@ -353,6 +377,7 @@ std::string render_human(const MirrorStatus& status) {
   rows.emplace_back("Link", status.tls ? "TLS (pre-shared key, kernel TLS)" : "plaintext (--no-tls)");
   rows.emplace_back("Health",
                     std::string(to_string(status.health)) + " (" + std::to_string(exit_code(status.health)) + ")");
+  if (status.last_verify) rows.emplace_back("Last Verify", render_last_verify(*status.last_verify));
 
   std::size_t key_width = 0;
   for (const auto& [key, value] : rows) key_width = std::max(key_width, key.size());
@@ -388,6 +413,27 @@ nlohmann::json or_null(const std::optional<T>& value) {
 
 nlohmann::json or_null(const std::string& value) {
   return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
+}
+
+nlohmann::json verify_json(const std::optional<VerifyRecord>& r) {
+  if (!r) return nullptr;
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& g : r->regions)
+    regions.push_back({{"offset_bytes", g.offset_bytes}, {"length_bytes", g.length_bytes}, {"host", g.host}});
+  return {
+      {"action", r->action},
+      {"result", r->result},
+      {"started", r->started},
+      {"ended", r->ended},
+      {"seconds", r->ended > r->started ? r->ended - r->started : 0},
+      {"bytes_compared", r->bytes_compared},
+      {"mismatch_sectors", r->mismatch_sectors},
+      {"speed_limit_kib_s", or_null(r->speed_limit_kib_s)},
+      {"regions_listed", r->regions_listed},
+      {"regions_total", r->regions_total},
+      {"regions", regions},
+      {"note", or_null(r->note)},
+  };
 }
 
 nlohmann::json system_json(const SystemView& v) {
@@ -429,6 +475,7 @@ std::string render_json(const std::vector<MirrorStatus>& mirrors) {
         {"health", std::string(to_string(m.health))},
         {"health_code", exit_code(m.health)},
         {"systems", systems},
+        {"last_verify", verify_json(m.last_verify)},
     });
   }
   const nlohmann::json doc = {{"schema_version", 1}, {"mirrors", list}, {"exit_code", combined_health(mirrors)}};

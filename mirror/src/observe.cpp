@@ -7,6 +7,7 @@
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/released_copy.hpp"
 #include "netraid/mirror/seeded_targets.hpp"
+#include "netraid/mirror/verify.hpp"
 #include "peer_flags.hpp"
 
 namespace netraid::mirror::status {
@@ -30,6 +31,7 @@ NodeObservations observe_node(const Context& ctx, const config::MirrorConfig& m)
     seen.seeded_targets = seeded::load(ctx, m.tag);
   } catch (const std::exception&) {
   }
+  seen.last_verify = verify::load(ctx, m.tag);
   seen.serving_as_target = ctx.system->serving(m.tag);
   try {
     if (const auto copy = released::load(ctx, m.tag); copy && !seen.serving_as_target) {

@@ -8,11 +8,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
 #include <ctime>
 #include <filesystem>
 
 #include "netraid/common/block_device.hpp"
 #include "netraid/common/small_file.hpp"
+#include "netraid/common/unique_fd.hpp"
 #include "netraid/mdadm/mdadm_runner.hpp"
 #include "netraid/mdadm/sysfs_attributes.hpp"
 #include "netraid/mirror/errors.hpp"
@@ -199,6 +206,27 @@ class RealSystem final : public System {
       return first_line(e.what());
     }
   }
+
+  std::string read_direct(const std::string& device, std::uint64_t offset, std::size_t length) override {
+    const common::UniqueFd fd(::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+    if (fd.get() < 0) throw OpError("cannot open " + device + " to compare it: " + std::strerror(errno));
+    // O_DIRECT wants a buffer aligned to the logical block size: 4096 covers every disk.
+    void* raw = nullptr;
+    if (::posix_memalign(&raw, 4096, length ? length : 4096) != 0) throw OpError("out of memory reading " + device);
+    std::unique_ptr<void, void (*)(void*)> buffer(raw, std::free);
+    std::size_t done = 0;
+    while (done < length) {
+      const ssize_t n = ::pread(fd.get(), static_cast<char*>(raw) + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0)
+        throw OpError("cannot read " + device + " at byte " + std::to_string(offset + done) + ": " + std::strerror(errno));
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    return std::string(static_cast<const char*>(raw), done);
+  }
+
+  void sleep_ms(int ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
   void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
     std::vector<pollfd> fds;

@@ -54,6 +54,12 @@ class FakeSystem : public netraid::mirror::System {
   std::set<std::string> reachable_exports;  // addresses whose NBD server answers attach
   std::set<std::string> connected;          // "/dev/nbdN" attached now
   std::int64_t clock = 1'000'000;
+  // What each block device holds, for read_direct ("/dev/ubda" -> bytes).
+  std::map<std::string, std::string> disks;
+  // Played md: called after each md_write is recorded, and at each
+  // wait_md_event (a check advancing); unset = nothing happens.
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_md_write;
+  std::function<void()> on_wait;
 
   ProgramResult run(const std::vector<std::string>& argv) override {
     events.push_back("run " + joined(argv));
@@ -85,6 +91,7 @@ class FakeSystem : public netraid::mirror::System {
   }
   void md_write(const std::string& md, const std::string& attribute, const std::string& value) override {
     events.push_back("md_write " + md + " " + attribute + " " + value);
+    if (on_md_write) on_md_write(md, attribute, value);
   }
   std::vector<std::string> md_members(const std::string& md) override {
     std::vector<std::string> names;
@@ -143,6 +150,19 @@ class FakeSystem : public netraid::mirror::System {
   void wait_md_event(const std::vector<std::string>& mds, int seconds) override {
     events.push_back("wait md event " + joined(mds) + " " + std::to_string(seconds) + " s");
     clock += seconds;
+    if (on_wait) on_wait();
+  }
+  std::string read_direct(const std::string& device, std::uint64_t offset, std::size_t length) override {
+    auto it = disks.find(device);
+    if (it == disks.end()) throw netraid::mirror::OpError("cannot open " + device + " to compare it: No such device");
+    if (offset >= it->second.size()) return "";
+    return it->second.substr(offset, length);
+  }
+  std::vector<int> slept_ms;
+  std::function<void(int)> on_sleep;
+  void sleep_ms(int ms) override {
+    slept_ms.push_back(ms);
+    if (on_sleep) on_sleep(ms);
   }
   std::int64_t now() override { return clock; }
 

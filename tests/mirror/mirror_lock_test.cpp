@@ -16,7 +16,7 @@ LockPlan plan_of(const char* verb, std::vector<std::string> args) { return plan(
 
 TEST_CASE("every verb that changes a mirror locks it and readers and peer plumbing do not") {
   for (const char* verb : {"create", "extend", "unextend", "delete", "resync", "fullresync", "pause", "resume", "set",
-                           "resize", "restore", "remove", "force", "serve"}) {
+                           "resize", "restore", "remove", "force", "serve", "verify"}) {
     CAPTURE(verb);
     CHECK(rule_for(verb) != nullptr);
   }
@@ -49,6 +49,8 @@ TEST_CASE("plan finds the TAG among options and their values") {
   CHECK(plan_of("serve", {"--stop", "datarep"}).tag == "datarep");
   CHECK(plan_of("serve", {"-d", "/dev/sdb", "datarep"}).tag == "datarep");
   CHECK(plan_of("resync", {"--", "datarep"}).tag == "datarep");
+  CHECK(plan_of("verify", {"--repair", "--timeout", "60", "datarep"}).tag == "datarep");
+  CHECK(plan_of("verify", {"datarep", "--no-regions"}).tag == "datarep");
 }
 
 TEST_CASE("plan locks nothing where the verb only reads or prints help or refuses the arguments itself") {

@@ -13,6 +13,9 @@ enum Exit : int {
   kUsage = 2,      // bad arguments: nothing was changed
   kBusy = 75,      // another command holds the mirror (mirror_lock.hpp): nothing was changed, try again
   kSkipped = 77,   // a requirement is missing (tests)
+  // netraid verify's own contract (verify.hpp): 0 the legs are identical,
+  kVerifyDiffer = 1,       // the legs differed (verify: nothing changed; --repair: repaired)
+  kVerifyNotVerified = 3,  // refused (degraded, resyncing, paused, ...) or md's check did not run to its end
   // restore and force refused by a failover rule (docs/failover.md), one code
   // per class so cluster scripts branch on the code, not on the message. The
   // mirror stays out of service here; only the flags the rule names change.

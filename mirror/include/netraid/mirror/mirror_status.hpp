@@ -90,6 +90,26 @@ struct SystemView {
   std::string warning;
 };
 
+// The last `netraid verify` of a mirror on this system (verify.hpp keeps
+// it in /run/netraid/TAG.verify.json): md's check or repair and its result.
+struct VerifyRegion {
+  std::uint64_t offset_bytes = 0;  // in the array (the file system's offsets), not on a leg
+  std::uint64_t length_bytes = 0;
+  std::string host;                // the target whose leg differs from this system's
+};
+struct VerifyRecord {
+  std::string action;  // "check" (verify) or "repair" (verify --repair)
+  std::string result;  // "identical", "differ", "repaired", "interrupted"
+  std::int64_t started = 0, ended = 0;      // seconds since the epoch
+  std::uint64_t bytes_compared = 0;         // the array's size when md went over all of it
+  std::uint64_t mismatch_sectors = 0;       // md's mismatch_cnt (512-byte sectors, per leg that differs)
+  std::optional<std::uint64_t> speed_limit_kib_s;  // md's sync_speed_max in force
+  bool regions_listed = false;              // the legs were compared in user space to find the regions
+  std::uint64_t regions_total = 0;          // regions found (only the first kMaxRegions are kept)
+  std::vector<VerifyRegion> regions;
+  std::string note;                         // why it was interrupted, or what to know about the regions
+};
+
 struct MirrorStatus {
   std::string tag;
   NodeRole role = NodeRole::NotActive;
@@ -101,6 +121,7 @@ struct MirrorStatus {
   bool tls = false;                 // the link: TLS with the mirror's key, or plaintext (config)
   std::vector<SystemView> systems;  // in config order
   Health health = Health::NoInformation;
+  std::optional<VerifyRecord> last_verify;  // the last `netraid verify` here, if any since boot
 };
 
 // What this node observed about one mirror, besides its config and mdstat.
@@ -128,6 +149,7 @@ struct NodeObservations {
   // resource is in service here or the flags name it the last source). Only
   // used to tell "unusable" (2) from "not visible here" (4).
   bool expected_source = false;
+  std::optional<VerifyRecord> last_verify;  // /run/netraid/TAG.verify.json
 };
 
 MirrorStatus compute_mirror_status(const config::MirrorConfig& mirror, const mdadm::Mdstat& mdstat,
@@ -143,6 +165,10 @@ std::string_view to_string(NodeRole role);        // "Source", "Target", "Not ac
 std::string_view to_string(MirrorState state);    // "clean", "degraded", "resyncing", "inactive"
 std::string_view to_string(Health health);        // "healthy", "degraded", "unusable", "no information"
 std::string_view to_string(LegProblem problem);   // "", "not attached", "faulty", ...
+
+// "identical, check of 268369920 bytes ended 2025-06-01 12:00:03 UTC (12 s)": the
+// "Last Verify" line of the human output.
+std::string render_last_verify(const VerifyRecord& record);
 
 // `mdadm --detail`-style text: "key : value" lines with right-aligned keys,
 // then one row per system (host, status, device, nbd, progress).

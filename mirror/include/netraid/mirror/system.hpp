@@ -103,6 +103,14 @@ class System {
   // array's degraded count or sync action (sysfs attributes md notifies).
   virtual void wait_md_event(const std::vector<std::string>& mds, int seconds) = 0;
 
+  // LENGTH bytes of block DEVICE from OFFSET, read with O_DIRECT, past every
+  // cache (OFFSET and LENGTH multiples of 4096); fewer at the device's end.
+  // OpError naming the device when it cannot be read (verify's comparison of
+  // the legs).
+  virtual std::string read_direct(const std::string& device, std::uint64_t offset, std::size_t length) = 0;
+  // Sleeps MS milliseconds (pacing, re-reads).
+  virtual void sleep_ms(int ms) = 0;
+
   // Seconds since the epoch.
   virtual std::int64_t now() = 0;
 };
