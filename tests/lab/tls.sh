@@ -121,7 +121,7 @@ OUT=$(nr n2 rotate-key $TAG 2>&1) || fail "rotate-key failed: $OUT"
 echo "$OUT" | sed 's/^/    /'
 [ "$(try_on n1 cat /etc/netraid/$TAG.psk)" = "$(try_on n2 cat /etc/netraid/$TAG.psk)" ] || fail "n1 and n2 hold different keys after rotate-key"
 [ "$(try_on n2 cat /etc/netraid/$TAG.psk)" != "$(try_on n2 cat /tmp/old.psk)" ] || fail "rotate-key did not change the key"
-[ "$(try_on n2 wc -l < /etc/netraid/$TAG.psk)" = 1 ] || fail "the old key is still in n2's key file"
+[ "$(try_on n2 grep -c . /etc/netraid/$TAG.psk)" = 1 ] || fail "the old key is still in n2's key file"
 nr n2 probe "$N1:10809" $TAG --tls-psk /tmp/old.psk > /dev/null 2>&1 && fail "n1 still accepts the old key"
 nr n2 probe "$N1:10809" $TAG --tls-psk /etc/netraid/$TAG.psk > /dev/null || fail "n1 refuses the new key"
 nr n2 pause $TAG n1 > /dev/null 2>&1 || fail "pause n1 failed"
