@@ -101,13 +101,15 @@ std::vector<std::string> set_tunables(Context& ctx, const std::string& tag, cons
 
 void apply_tunable_speed_limits(const Context& ctx, const config::MirrorConfig& m) {
   const auto t = mirror_tunables(ctx, m);
-  for (const auto& [attribute, key, value] :
-       {std::tuple{"sync_speed_max", "LKDR_SPEED_LIMIT", t.speed_limit_kbs.value},
-        std::tuple{"sync_speed_min", "LKDR_SPEED_LIMIT_MIN", t.speed_limit_min_kbs.value}}) {
+  for (const auto& [attribute, key, setting] :
+       {std::tuple{"sync_speed_max", "LKDR_SPEED_LIMIT", t.speed_limit_kbs},
+        std::tuple{"sync_speed_min", "LKDR_SPEED_LIMIT_MIN", t.speed_limit_min_kbs}}) {
+    const auto& value = setting.value;
     if (!value) continue;
     try {
       ctx.system->md_write(md_name(m.md_device), attribute, std::to_string(*value));
-      ctx.say(m.tag + ": " + attribute + " = " + std::to_string(*value) + " KB/s (" + key + ")");
+      ctx.say(m.tag + ": " + attribute + " = " + std::to_string(*value) + " KB/s (" + key + ", " +
+              std::string(tunables::to_string(setting.origin)) + ")");
     } catch (const std::exception& e) {
       ctx.say(m.tag + ": warning: " + key + " not applied to " + m.md_device + ": " + e.what());
     }

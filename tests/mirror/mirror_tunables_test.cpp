@@ -175,6 +175,7 @@ TEST_CASE("a mirror's own tunables reach their readers: restore's wait and conne
   mirror::failover::restore(n2.ctx, kTag, false);
   CHECK(n2.system->saw("md_write md0 sync_speed_max 9000"));
   CHECK(!n2.system->saw("md_write md0 sync_speed_max 4000"));
+  CHECK(n2.said_line("datarep: sync_speed_max = 9000 KB/s (LKDR_SPEED_LIMIT, mirror config)"));
   CHECK(n2.said_line("targets not connected now (LKDR_CONNECT_NBD_DURING_RESTORE=False)"));
   CHECK(!n2.system->saw("on n1: serve"));
 }
