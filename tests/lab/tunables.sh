@@ -83,7 +83,9 @@ read -r A B < <(try_on n1 sh -c 'a=$(cut -d" " -f1 /sys/block/md0/md/sync_comple
                                  b=$(cut -d" " -f1 /sys/block/md0/md/sync_completed); echo "$a $b"')
 RATE=$(( (B - A) / 2 / 5 ))  # KB/s
 echo "    resync rate with LKDR_SPEED_LIMIT=6000 from the mirror's config: $RATE KB/s over 5 s"
-[ "$RATE" -ge 3000 ] && [ "$RATE" -le 7500 ] || fail "resync ran at $RATE KB/s, not near the mirror's 6000 KB/s"
+# md throttles by its own windows of a few seconds: 5990 and 6963 KB/s were
+# measured in two runs; unthrottled it runs many times faster.
+[ "$RATE" -ge 3000 ] && [ "$RATE" -le 9000 ] || fail "resync ran at $RATE KB/s, not near the mirror's 6000 KB/s"
 nr n1 set datarep --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "lifting the limit failed"
 wait_synced n1
 
@@ -99,6 +101,32 @@ OUT=$(nr n2 status datarep 2>&1); RC=$?
 [ $RC = 2 ] || fail "status with a bad tunable exited $RC, expected 2"
 echo "$OUT" | grep -q "LKDR_SPEED_LIMIT='fast' (/etc/default/LifeKeeper line 1)" || fail "the refusal does not name the key and line: $OUT"
 echo "    $OUT"
+
+step "switchover with the mirror's own LKDR_CONNECT_NBD_DURING_RESTORE=False: restore returns, n1 reachable, not connected"
+tunables n2 '# nothing'
+OUT=$(nr n1 set datarep --tunable LKDR_CONNECT_NBD_DURING_RESTORE=False 2>&1) || fail "set --tunable failed: $OUT"
+nr n2 show-config datarep | grep -q "^LKDR_CONNECT_NBD_DURING_RESTORE = False (mirror config)$" ||
+  fail "n2 does not have the mirror's LKDR_CONNECT_NBD_DURING_RESTORE: $(nr n2 show-config datarep 2>&1)"
+nr n1 remove datarep > /dev/null 2>&1 || fail "remove on n1 failed"
+OUT=$(nr n2 restore datarep 2>&1) || fail "restore on n2 failed: $OUT"
+echo "$OUT" | sed 's/^/    [n2 restore] /'
+echo "$OUT" | grep -q "targets not connected now (LKDR_CONNECT_NBD_DURING_RESTORE=False)" || fail "restore did not say it left the targets"
+try_on n2 grep -q "md0 : active" /proc/mdstat || fail "md0 is not active on n2"
+# n1 is up and serves nothing yet: restore returned before any leg connected.
+try_on n2 grep "^md0" /proc/mdstat | grep -q nbd && fail "restore connected a target: $(try_on n2 grep '^md0' /proc/mdstat)"
+nr n2 status datarep | grep -Eq '^ +n1 +Out of Sync .*not attached' || { nr n2 status datarep >&2; fail "n2's status does not show n1 Out of Sync, not attached"; }
+echo "    after restore: $(try_on n2 grep '^md0' /proc/mdstat)"
+nr n2 resync datarep > /dev/null 2>&1 || fail "resync on n2 did not connect n1"
+try_on n2 grep "^md0" /proc/mdstat | grep -q nbd || fail "n1 is not in n2's md0 after resync"
+echo "    after resync: $(try_on n2 grep '^md0' /proc/mdstat)"
+nr n2 wait datarep --timeout 300 > /dev/null 2>&1 || fail "n1 did not resync from n2"
+# Back to n1 as the source, the mirror's value dropped: the file decides again.
+nr n2 remove datarep > /dev/null 2>&1 || fail "remove on n2 failed"
+nr n1 restore datarep > /dev/null 2>&1 || fail "restore on n1 failed"
+nr n1 resync datarep > /dev/null 2>&1
+wait_synced n1
+nr n1 set datarep --tunable LKDR_CONNECT_NBD_DURING_RESTORE= > /dev/null || fail "dropping the mirror's value failed"
+nr n2 show-config datarep | grep -q "^LKDR_CONNECT_NBD_DURING_RESTORE = True (default)$" || fail "n2 still has the mirror's value"
 
 step "n1 dies; n2 takes over without connecting its target (LKDR_CONNECT_NBD_DURING_RESTORE=False)"
 tunables n2 'LKDR_CONNECT_NBD_DURING_RESTORE=False'
