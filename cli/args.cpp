@@ -14,18 +14,22 @@ std::string ParsedArgs::value_or(const std::string& key, const std::string& fall
 }
 
 ParsedArgs parse_args(const std::string& verb, std::span<const std::string> args,
-                      const std::set<std::string>& value_options, const std::set<std::string>& flag_options) {
+                      const std::set<std::string>& value_options, const std::set<std::string>& flag_options,
+                      const std::set<std::string>& repeatable) {
   common::ParsedOptions options;
   try {
     options = common::parse_options(
-        args, {.values = value_options, .flags = flag_options, .repeatable = {}, .aliases = {}});
+        args, {.values = value_options, .flags = flag_options, .repeatable = repeatable, .aliases = {}});
   } catch (const common::OptionError& e) {
     if (e.kind == common::OptionError::Kind::kUnknown)
       throw ArgsError(verb + ": unknown option " + common::quoted(e.word) + ": see 'netraid " + verb + " --help'");
     throw ArgsError(verb + ": " + e.what());
   }
-  ParsedArgs parsed{std::move(options.positional), {}, std::move(options.flags)};
-  for (auto& [key, given] : options.values) parsed.values[key] = std::move(given.front());
+  ParsedArgs parsed{std::move(options.positional), {}, std::move(options.flags), {}};
+  for (auto& [key, given] : options.values) {
+    parsed.values[key] = given.front();
+    if (repeatable.count(key)) parsed.repeated[key] = std::move(given);
+  }
   return parsed;
 }
 

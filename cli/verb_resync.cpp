@@ -76,14 +76,38 @@ int run_resume(std::span<const std::string> args) {
 
 int run_set(std::span<const std::string> args) {
   if (cli::wants_help(args, "usage: netraid set TAG [--speed-limit KB/s] [--speed-limit-min KB/s]\n"
-                            "  Resync rate limits of the mirror's array (md's sync_speed_max / sync_speed_min;\n"
-                            "  DataKeeper's LKDR_SPEED_LIMIT and LKDR_SPEED_LIMIT_MIN). 0 = the system default.\n"))
+                            "       netraid set TAG --tunable KEY=VALUE [--tunable KEY=VALUE...]\n"
+                            "  Resync rate limits of the mirror's running array (md's sync_speed_max / sync_speed_min;\n"
+                            "  DataKeeper's LKDR_SPEED_LIMIT and LKDR_SPEED_LIMIT_MIN). 0 = the system default.\n"
+                            "  --tunable: the mirror's own value of a DataKeeper tunable, kept in its config on every\n"
+                            "  system (over /etc/default/LifeKeeper, under the environment); KEY= drops it. Keys:\n"
+                            "  LKDR_SPEED_LIMIT, LKDR_SPEED_LIMIT_MIN, LKDR_NO_FULL_SYNC,\n"
+                            "  LKDR_CONNECT_NBD_DURING_RESTORE, LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT.\n"))
     return cli::kOk;
   return cli::run_verb("set", [&] {
-    auto a = cli::parse_args("set", args, {"--speed-limit", "--speed-limit-min"}, {});
+    auto a = cli::parse_args("set", args, {"--speed-limit", "--speed-limit-min", "--tunable"}, {}, {"--tunable"});
     if (a.positional.size() != 1) throw cli::ArgsError("set: give exactly one TAG");
-    if (!a.has("--speed-limit") && !a.has("--speed-limit-min"))
-      throw cli::ArgsError("set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s");
+    const bool speed = a.has("--speed-limit") || a.has("--speed-limit-min");
+    if (a.has("--tunable")) {
+      if (speed)
+        throw cli::ArgsError(
+            "set: give either --speed-limit/--speed-limit-min (the running array) or --tunable (the mirror's config), "
+            "not both");
+      mirror::TunableChanges changes;
+      for (const auto& given : a.repeated["--tunable"]) {
+        const auto eq = given.find('=');
+        if (eq == std::string::npos || eq == 0)
+          throw cli::ArgsError("set: --tunable " + common::quoted(given) +
+                               " is not KEY=VALUE: give e.g. --tunable LKDR_SPEED_LIMIT=50000 (KEY= drops it)");
+        changes.emplace_back(given.substr(0, eq), given.substr(eq + 1));
+      }
+      mirror::Context ctx(settings::load());
+      for (const auto& line : mirror::set_tunables(ctx, a.positional[0], changes)) std::printf("%s\n", line.c_str());
+      return cli::kOk;
+    }
+    if (!speed)
+      throw cli::ArgsError(
+          "set: nothing to set: give --speed-limit KB/s and/or --speed-limit-min KB/s, or --tunable KEY=VALUE");
     // Every value is checked before the first write: a refusal changes nothing.
     mirror::SpeedRequest request;
     for (const auto& [option, value] : {std::pair{"--speed-limit", &request.max_kbs},
@@ -101,4 +125,4 @@ NETRAID_VERB("resync", kReplication, "reconnect and resync every target of a mir
 NETRAID_VERB("fullresync", kReplication, "copy the whole disk to a target (or all)", run_fullresync);
 NETRAID_VERB("pause", kReplication, "stop replicating to a target; writes are tracked in the bitmap", run_pause);
 NETRAID_VERB("resume", kReplication, "resume replication with a partial resync", run_resume);
-NETRAID_VERB("set", kReplication, "set resync speed limits of a mirror", run_set);
+NETRAID_VERB("set", kReplication, "set resync speed limits of a mirror, or its own DataKeeper tunables", run_set);

@@ -11,8 +11,9 @@ namespace {
 const char* kUsageText =
     "usage: netraid show-config [TAG] [--json]\n"
     "  Prints each tunable netraid honours (LKDR_CHUNK_SIZE, LKDR_SPEED_LIMIT, ... LKCHECKINTERVAL) with its\n"
-    "  value and where it came from (default, /etc/default/LifeKeeper, environment), the lines of\n"
-    "  /etc/default/LifeKeeper netraid could not read, and with TAG the mirror's configuration.\n";
+    "  value and where it came from (default, /etc/default/LifeKeeper, mirror config, environment), the\n"
+    "  lines of /etc/default/LifeKeeper netraid could not read, and with TAG the values in force for that\n"
+    "  mirror (its own, set with 'netraid set TAG --tunable', over the file's) and its configuration.\n";
 
 int run_show_config(std::span<const std::string> args) {
   using namespace netraid;
@@ -24,15 +25,17 @@ int run_show_config(std::span<const std::string> args) {
     const auto s = settings::load();
     std::optional<config::MirrorConfig> m;
     if (!a.positional.empty()) m = config::Store(s.conf_dir).load(a.positional[0]);
+    // With TAG, the values in force for that mirror: its own config's over the file's.
+    const auto in_force = m ? tunables::for_mirror(s.tunables, m->tunables, m->tag) : s.tunables;
     if (a.has("--json")) {
       auto out = nlohmann::ordered_json{{"node", s.node_name},
-                                        {"tunables", nlohmann::ordered_json::parse(tunables::render_json(s.tunables))},
+                                        {"tunables", nlohmann::ordered_json::parse(tunables::render_json(in_force))},
                                         {"warnings", s.tunable_warnings}};
       if (m) out["mirror"] = nlohmann::ordered_json::parse(config::render(*m));
       std::printf("%s\n", out.dump().c_str());
       return cli::kOk;
     }
-    std::printf("%s", tunables::render_human(s.tunables).c_str());
+    std::printf("%s", tunables::render_human(in_force).c_str());
     for (const auto& w : s.tunable_warnings) std::printf("warning: %s\n", w.c_str());
     if (m) std::printf("\n%s", config::render(*m).c_str());
     return cli::kOk;

@@ -74,6 +74,10 @@ ProgramResult Context::run_remote(const std::string& host, const std::vector<std
   return system->run_on(host, args);
 }
 
+tunables::Tunables mirror_tunables(const Context& ctx, const config::MirrorConfig& m) {
+  return tunables::for_mirror(ctx.settings.tunables, m.tunables, m.tag);
+}
+
 std::string md_name(const std::string& md_device) { return fs::path(md_device).filename().string(); }
 
 std::string md_attribute(const Context& ctx, const std::string& md_device, const std::string& attribute) {

@@ -145,8 +145,10 @@ RemoteNode ask_node_info(const Context& ctx, const std::string& target) {
   }
 }
 
-// Pushes M's configuration to every other system of the mirror: whichever
-// takes over later must know all the targets it is to reconnect.
+}  // namespace
+
+// Whichever system takes over later must know all the targets it is to
+// reconnect, and the mirror's own tunables.
 void share_config(Context& ctx, const MirrorConfig& m) {
   const std::string json = config::render(m);
   for (const auto& s : m.systems) {
@@ -159,10 +161,10 @@ void share_config(Context& ctx, const MirrorConfig& m) {
   }
 }
 
-}  // namespace
-
 void extend(Context& ctx, const ExtendRequest& req) {
   MirrorConfig m = ctx.store.load(req.tag);
+  // Resolved before anything is touched: a bad combination stops extend here.
+  const bool no_full_sync = mirror_tunables(ctx, m).no_full_sync.value;
   const config::System* self = m.find(ctx.settings.node_name);
   if (!self) throw UsageError("this system (" + ctx.settings.node_name + ") is not part of mirror " + m.tag);
   if (!mirror_active(ctx, m, ctx.settings.node_name))
@@ -237,7 +239,7 @@ void extend(Context& ctx, const ExtendRequest& req) {
   }
   auto detach = [&] { detach_leg(ctx, nbd); };
   const auto initial =
-      legs::plan_initial_sync(ctx.settings.tunables.no_full_sync.value, m.tag, node.name, self->device);
+      legs::plan_initial_sync(no_full_sync, m.tag, node.name, self->device);
   const auto md = md_name(m.md_device);
   bool frozen = false;
   try {

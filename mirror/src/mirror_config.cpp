@@ -61,6 +61,7 @@ std::string validate(const MirrorConfig& m) {
     return "grace period " + std::to_string(m.grace_seconds) + " s is too long: give at most 3600 s (0 = none)";
   if (!m.mount_dir.empty() && m.fstype != "ext4" && m.fstype != "xfs")
     return "file system type " + common::quoted(m.fstype) + " is not supported: use ext4 or xfs";
+  if (auto e = tunables::overrides_problem(m.tunables, m.tag); !e.empty()) return e;
   std::set<std::string> hosts;
   for (const auto& s : m.systems) {
     if (auto e = validate_host(s.host); !e.empty()) return e;
@@ -154,6 +155,10 @@ MirrorConfig parse(const std::string& text) {
     m.tls = j.value("tls", false);
     m.mount_dir = j.value("mount_dir", "");
     m.fstype = j.value("fstype", "");
+    if (j.contains("tunables"))
+      for (const auto& [key, value] : j.at("tunables").items())
+        // A number written by hand ("LKDR_SPEED_LIMIT": 50000) is its digits.
+        m.tunables[key] = value.is_number_integer() ? value.dump() : value.get<std::string>();
     for (const auto& s : j.at("systems")) {
       System sys;
       sys.host = s.at("host").get<std::string>();
@@ -184,6 +189,7 @@ std::string render(const MirrorConfig& m) {
     j["mount_dir"] = m.mount_dir;
     j["fstype"] = m.fstype;
   }
+  if (!m.tunables.empty()) j["tunables"] = m.tunables;  // absent when none: older configs stay as they were
   j["systems"] = json::array();
   for (const auto& s : m.systems) {
     j["systems"].push_back({{"host", s.host},

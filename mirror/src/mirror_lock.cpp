@@ -45,7 +45,7 @@ const VerbRule* rule_for(std::string_view verb) {
       {"fullresync", {}},
       {"pause", {}},
       {"resume", {}},
-      {"set", {{"--speed-limit", "--speed-limit-min"}, {}, {}}},
+      {"set", {{"--speed-limit", "--speed-limit-min", "--tunable"}, {}, {}}},
       {"resize", {{"--size"}, {"--yes"}, {}}},
       // Changes nothing without --repair, but drives md's sync_action.
       {"verify", {{"--timeout"}, {"--repair", "--no-regions"}, {}}},
@@ -80,7 +80,7 @@ LockPlan plan(std::string_view verb, std::span<const std::string> args) {
   spec.values = rule->value_options;
   spec.flags = rule->flag_options;
   spec.flags.insert(rule->read_only_flags.begin(), rule->read_only_flags.end());
-  spec.repeatable = {"--allow"};     // serve: one per source address
+  spec.repeatable = {"--allow", "--tunable"};  // serve: one per source address; set: one per key
   spec.aliases = {{"-d", "--device"}};  // serve
   common::ParsedOptions parsed;
   try {

@@ -476,6 +476,9 @@ std::string render_json(const std::vector<MirrorStatus>& mirrors) {
         {"health_code", exit_code(m.health)},
         {"systems", systems},
         {"last_verify", verify_json(m.last_verify)},
+        // show-config's rendering, per-mirror keys only: one renderer.
+        {"tunables", m.tunables ? nlohmann::json::parse(tunables::render_json(*m.tunables, tunables::Scope::kPerMirror))
+                                : nlohmann::json(nullptr)},
     });
   }
   const nlohmann::json doc = {{"schema_version", 1}, {"mirrors", list}, {"exit_code", combined_health(mirrors)}};

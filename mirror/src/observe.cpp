@@ -55,8 +55,10 @@ std::vector<MirrorStatus> observe_mirrors(const Context& ctx, const std::vector<
   const auto mdstat = mdadm::parse_mdstat(ctx.system->read_proc("/proc/mdstat").value_or(""));
   std::vector<MirrorStatus> all;
   for (const auto& m : mirrors) {
+    auto in_force = mirror_tunables(ctx, m);  // a bad combination stops status before any effect
     failover::record_target_states(ctx, m);
     all.push_back(compute_mirror_status(m, mdstat, observe_node(ctx, m)));
+    all.back().tunables = std::move(in_force);
   }
   return all;
 }

@@ -33,7 +33,7 @@ ServiceFacts gather_service_facts(const Context& ctx, const std::string& tag, bo
   auto& q = f.query;
   q.node = ctx.settings.node_name;
   q.force = force;
-  q.wait_timeout_s = ctx.settings.tunables.wait_for_previous_source_s.value;
+  q.wait_timeout_s = mirror_tunables(ctx, f.mirror).wait_for_previous_source_s.value;
   const auto s = flag_store(ctx);
   try {
     q.local = read_flags(s, tag);
@@ -201,7 +201,7 @@ flags::ServiceAction restore(Context& ctx, const std::string& tag, bool force) {
   if (decision.action != flags::ServiceAction::AlreadyInService) take_over(ctx, facts, decision);
   const auto& m = facts.mirror;
   mount_if_configured(ctx, m);
-  if (!ctx.settings.tunables.connect_nbd_during_restore.value) {
+  if (!mirror_tunables(ctx, m).connect_nbd_during_restore.value) {
     // DataKeeper's LKDR_CONNECT_NBD_DURING_RESTORE=False: in service now,
     // the targets later.
     ctx.say(tag + ": in service on " + facts.self.host +

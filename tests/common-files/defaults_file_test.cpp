@@ -100,3 +100,29 @@ TEST_CASE("defaults file: shell expansion is reported and drops the key") {
   CHECK(f.dropped.at("A") == f.problems[0]);
   CHECK(f.dropped.count("D") == 0);
 }
+
+TEST_CASE("defaults file: odd files: tabs, a duplicate gone bad, a byte-order mark, comments only") {
+  // Tabs are blanks like spaces: around the line and before a comment.
+  const auto tabs = parse_defaults_file("\tLKDR_SPEED_LIMIT=5000\t# tabbed\t\n");
+  CHECK(tabs.problems.empty());
+  CHECK(value_of(tabs, "LKDR_SPEED_LIMIT") == "5000");
+  // A later line of the same key that is not an assignment is reported and
+  // skipped: the earlier value stays (the shell would not assign it either).
+  const auto dup = parse_defaults_file("LKCHECKINTERVAL=30\nLKCHECKINTERVAL=3 0\n");
+  CHECK(value_of(dup, "LKCHECKINTERVAL") == "30");
+  CHECK(dup.entries.at("LKCHECKINTERVAL").line == 1);
+  REQUIRE(dup.problems.size() == 1);
+  CHECK(dup.problems[0] == "line 2: 'LKCHECKINTERVAL=3 0' is not KEY=VALUE");
+  // A UTF-8 byte-order mark (a file saved by some editors) makes the first
+  // line no assignment: reported, never read as a key with odd bytes in it.
+  const auto bom = parse_defaults_file("\xEF\xBB\xBFLKDR_CHUNK_SIZE=128\nLKDR_NO_FULL_SYNC=1\n");
+  CHECK(bom.entries.size() == 1);
+  CHECK(value_of(bom, "LKDR_NO_FULL_SYNC") == "1");
+  REQUIRE(bom.problems.size() == 1);
+  CHECK(bom.problems[0].rfind("line 1: ", 0) == 0);
+  CHECK(bom.problems[0].find("is not KEY=VALUE") != std::string::npos);
+  // Comments and blank lines only: nothing, and nothing to report.
+  const auto comments = parse_defaults_file("# LifeKeeper defaults\n\n   # LKDR_CHUNK_SIZE=64\n\t\n");
+  CHECK(comments.entries.empty());
+  CHECK(comments.problems.empty());
+}

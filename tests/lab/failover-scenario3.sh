@@ -49,11 +49,17 @@ echo "    $OUT"
 echo "$OUT" | grep -q "WARNING" || fail "force without --yes gave no warning"
 OUT=$(try_on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force 2>&1); RC=$?
 [ $RC != 0 ] || fail "mirror_action force without --yes succeeded"
+# DataKeeper's form names the system to force online (`mirror_action TAG
+# force eve`): another system than this one is refused, nothing changed.
+OUT=$(try_on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force n2 --yes 2>&1); RC=$?
+[ $RC = 2 ] || fail "mirror_action $TAG force n2 on n1 exited $RC, expected 2: $OUT"
+echo "$OUT" | grep -q "runs on its source n2" || fail "mirror_action $TAG force n2 on n1 refused with: $OUT"
+echo "    mirror_action $TAG force n2 (on n1): $OUT"
 flag n1 data_corrupt > /dev/null || fail "TAG_data_corrupt vanished without confirmation"
 try_on n1 test -e /sys/block/md0/md/array_state && fail "md0 came up without confirmation"
 
-step "mirror_action $TAG force --yes: in service on n1, flag gone"
-on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force --yes | sed 's/^/    /'
+step "mirror_action $TAG force n1 --yes (DataKeeper's form, SOURCE named): in service on n1, flag gone"
+on n1 "$SOURCE_DIR/scripts/mirror_action" $TAG force n1 --yes | sed 's/^/    /'
 expect_no_flag n1 data_corrupt
 expect_flag n1 last_owner n1
 [ "$(flag n1 generation | sed -n 's/^history //p' | cut -d' ' -f1)" = "$G1" ] || fail "force did not start a new generation"

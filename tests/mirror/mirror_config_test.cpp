@@ -139,3 +139,27 @@ TEST_CASE("each mirror a system serves gets its own port") {
   CHECK(free_port("n2", {a, b}) == kDefaultPort + 2);
   CHECK(free_port("n1", {a, b}) == kDefaultPort + 1);
 }
+
+TEST_CASE("a mirror's own tunables: rendered only when set, parsed back, checked by validate") {
+  auto m = two_node();
+  CHECK(render(m).find("tunables") == std::string::npos);  // older configs stay as they were
+  m.tunables = {{"LKDR_SPEED_LIMIT", "50000"}, {"LKDR_CONNECT_NBD_DURING_RESTORE", "False"}};
+  const auto text = render(m);
+  CHECK(text.find(R"("LKDR_SPEED_LIMIT": "50000")") != std::string::npos);
+  CHECK(parse(text).tunables == m.tunables);
+  // A number written by hand is its digits.
+  CHECK(parse(R"({"tag": "x", "tunables": {"LKDR_SPEED_LIMIT": 7000}, "systems": [{"host": "a", "device": "/dev/a"}]})")
+            .tunables.at("LKDR_SPEED_LIMIT") == "7000");
+  m.tunables = {{"LKDR_SPEED_LIMIT", "fast"}};
+  CHECK(validate(m).rfind("LKDR_SPEED_LIMIT='fast' (mirror config of datarep) is not a number of KB/s", 0) == 0);
+  m.tunables = {{"LKCHECKINTERVAL", "5"}};
+  CHECK(validate(m).find("is not a tunable a mirror can set") != std::string::npos);
+  try {
+    parse(R"({"tag": "x", "tunables": {"LKDR_NO_FULL_SYNC": "yes"}, "systems": [{"host": "a", "device": "/dev/a"}]})");
+    FAIL("expected an error");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).rfind("LKDR_NO_FULL_SYNC='yes' (mirror config of x) is not 0 or 1", 0) == 0);
+  }
+  CHECK_THROWS_AS(parse(R"({"tag": "x", "tunables": {"LKDR_NO_FULL_SYNC": true}, "systems": [{"host": "a", "device": "/dev/a"}]})"),
+                  std::invalid_argument);
+}

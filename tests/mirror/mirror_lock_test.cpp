@@ -43,6 +43,8 @@ TEST_CASE("plan finds the TAG among options and their values") {
   CHECK(plan_of("restore", {"datarep", "--json"}).tag == "datarep");
   CHECK(plan_of("restore", {"--json", "datarep", "--force"}).refusal.empty());
   CHECK(plan_of("set", {"--speed-limit", "1000", "datarep"}).tag == "datarep");
+  CHECK(plan_of("set", {"--tunable", "LKDR_SPEED_LIMIT=1", "datarep", "--tunable=LKDR_NO_FULL_SYNC=1"}).tag ==
+        "datarep");
   CHECK(plan_of("resize", {"--size", "1048576", "datarep", "--yes"}).tag == "datarep");
   CHECK(plan_of("resize", {"--yes", "--size=1048576", "datarep"}).tag == "datarep");
   CHECK(plan_of("serve", {"datarep", "--device", "/dev/sdb", "--allow", "10.0.0.1", "--direct"}).tag == "datarep");

@@ -202,3 +202,60 @@ TEST_CASE("status: a target added without a full sync carries a warning, in JSON
   seen.seeded_targets.clear();
   CHECK(render_human(status_of(mirror, fixtures::kRecovery, seen)).find("WARNING") == std::string::npos);
 }
+
+// Issue 15: `netraid status` uses the seed's words. Each of the eight, as the
+// operator reads it in the table (host, then the word) and as scripts read
+// it in the JSON, at the system it belongs to.
+TEST_CASE("human and json: every DataKeeper status word, each at its system") {
+  // host -> the word its row must show (text: the word follows the host's column).
+  const auto row_shows = [](const std::string& text, const std::string& host, const std::string& word) {
+    for (const auto& l : lines_of(text)) {
+      const auto at = l.find("    " + host + " ");
+      if (at != 0) continue;
+      const auto rest = l.substr(l.find_first_not_of(' ', 4 + host.size()));
+      return rest.rfind(word + " ", 0) == 0 || rest == word;
+    }
+    return false;
+  };
+  const auto json_shows = [](const MirrorStatus& s, const std::string& host, const std::string& word) {
+    const auto doc = nlohmann::json::parse(render_json({s}));
+    for (const auto& sys : doc["mirrors"][0]["systems"])
+      if (sys.at("host") == host) return sys.at("status") == word;
+    return false;
+  };
+  // The source: 1 + 7 targets with a paused, a resyncing, an out-of-sync
+  // and an in-sync target (the mixed fixture of mirror_status_test).
+  auto seen = on_source(7);
+  seen.attached_nbd.erase("n4");
+  seen.paused_targets = {"n3"};
+  seen.member_states = {{"ubda", "in_sync"},
+                        {"nbd0", "in_sync,write_mostly"},
+                        {"nbd3", "faulty,write_mostly"},
+                        {"nbd4", "spare,write_mostly"},
+                        {"nbd5", "in_sync,write_mostly"}};
+  const auto source = status_of(mirror_with_targets(7), fixtures::kEightLegsMixed, seen);
+  const auto source_text = render_human(source);
+  INFO(source_text);
+  for (const auto& [host, word] : std::vector<std::pair<std::string, std::string>>{{"n1", "Source (ISP)"},
+                                                                                  {"n2", "Target"},
+                                                                                  {"n3", "Paused"},
+                                                                                  {"n4", "Out of Sync"},
+                                                                                  {"n6", "Resyncing"}}) {
+    CHECK_MESSAGE(row_shows(source_text, host, word), (host + " does not show " + word));
+    CHECK_MESSAGE(json_shows(source, host, word), (host + " is not " + word + " in JSON"));
+  }
+  // A former target waiting for the source it came up without, n1.
+  NodeObservations waiting;
+  waiting.this_node = "n2";
+  waiting.waiting_for_previous_source = "n1";
+  const auto former = status_of(mirror_with_targets(2), fixtures::kNoArrays, waiting);
+  const auto former_text = render_human(former);
+  INFO(former_text);
+  for (const auto& [host, word] : std::vector<std::pair<std::string, std::string>>{
+           {"n1", "Out of Sync (Previous Source)"},
+           {"n2", "Out of Sync (Wait for Previous Source)"},
+           {"n3", "Unknown"}}) {
+    CHECK_MESSAGE(row_shows(former_text, host, word), (host + " does not show " + word));
+    CHECK_MESSAGE(json_shows(former, host, word), (host + " is not " + word + " in JSON"));
+  }
+}

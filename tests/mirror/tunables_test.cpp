@@ -251,3 +251,142 @@ TEST_CASE("tunables: load reads the file and the environment, absent is fine, un
   fs::create_directory(sub);
   CHECK_THROWS_WITH_AS(load(sub.string()), doctest::Contains("is a directory, not a regular file"), TunableError);
 }
+
+// ---- a mirror's own values (MirrorConfig::tunables, issue 15) ----
+
+namespace {
+
+const std::string kFileSpeeds =
+    "LKDR_SPEED_LIMIT=4000\nLKDR_SPEED_LIMIT_MIN=1000\nLKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT=60\n";
+
+Tunables mirror_of(const std::string& file_text, const Env& env, const Overrides& overrides) {
+  return for_mirror(from_file(file_text, env).tunables, overrides, "datarep");
+}
+
+std::string mirror_refusal(const std::string& file_text, const Env& env, const Overrides& overrides) {
+  try {
+    mirror_of(file_text, env, overrides);
+  } catch (const TunableError& e) {
+    return e.what();
+  }
+  return "<accepted>";
+}
+
+}  // namespace
+
+TEST_CASE("tunables: per-mirror keys and the origin name of a mirror's config") {
+  CHECK(per_mirror_keys() == std::vector<std::string_view>{"LKDR_SPEED_LIMIT", "LKDR_SPEED_LIMIT_MIN",
+                                                           "LKDR_NO_FULL_SYNC", "LKDR_CONNECT_NBD_DURING_RESTORE",
+                                                           "LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT"});
+  CHECK(to_string(Origin::kMirror) == "mirror config");
+}
+
+TEST_CASE("tunables: precedence for a mirror: environment > mirror config > file > default") {
+  // No override: the file's and the defaults stay, with their origins.
+  const auto none = mirror_of(kFileSpeeds, {}, {});
+  CHECK(none.speed_limit_kbs.value == 4000u);
+  CHECK(none.speed_limit_kbs.origin == Origin::kFile);
+  CHECK(none.no_full_sync.origin == Origin::kDefault);
+
+  // The mirror's value over the file's, and over a default.
+  const auto own = mirror_of(kFileSpeeds, {},
+                             {{"LKDR_SPEED_LIMIT", "50000"},
+                              {"LKDR_NO_FULL_SYNC", "1"},
+                              {"LKDR_CONNECT_NBD_DURING_RESTORE", "False"},
+                              {"LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT", "0"}});
+  CHECK(own.speed_limit_kbs.value == 50000u);
+  CHECK(own.speed_limit_kbs.origin == Origin::kMirror);
+  CHECK(own.speed_limit_min_kbs.value == 1000u);  // not overridden: the file's
+  CHECK(own.speed_limit_min_kbs.origin == Origin::kFile);
+  CHECK(own.no_full_sync.value == true);
+  CHECK(own.no_full_sync.origin == Origin::kMirror);
+  CHECK(own.connect_nbd_during_restore.value == false);
+  CHECK(own.connect_nbd_during_restore.origin == Origin::kMirror);
+  CHECK(own.wait_for_previous_source_s.value == 0);
+  CHECK(own.wait_for_previous_source_s.origin == Origin::kMirror);
+  // Keys a mirror cannot set are this system's whatever the mirror says.
+  CHECK(own.chunk_kib.origin == Origin::kDefault);
+  CHECK(own.check_interval_s.origin == Origin::kDefault);
+
+  // The environment over the mirror's value (and so over the file's).
+  const auto env = mirror_of(kFileSpeeds, {{"LKDR_SPEED_LIMIT", "7000"}, {"LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT", "30"}},
+                             {{"LKDR_SPEED_LIMIT", "50000"}, {"LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT", "0"}});
+  CHECK(env.speed_limit_kbs.value == 7000u);
+  CHECK(env.speed_limit_kbs.origin == Origin::kEnvironment);
+  CHECK(env.wait_for_previous_source_s.value == 30);
+  CHECK(env.wait_for_previous_source_s.origin == Origin::kEnvironment);
+
+  // A mirror's value without any file, over the default.
+  const auto bare = mirror_of("", {}, {{"LKDR_SPEED_LIMIT_MIN", "2000"}});
+  CHECK(bare.speed_limit_min_kbs.value == 2000u);
+  CHECK(bare.speed_limit_min_kbs.origin == Origin::kMirror);
+  CHECK_FALSE(bare.speed_limit_kbs.value.has_value());
+
+  // An empty value counts as unset, as in the file: the next source stays.
+  const auto empty = mirror_of(kFileSpeeds, {}, {{"LKDR_SPEED_LIMIT", ""}});
+  CHECK(empty.speed_limit_kbs.value == 4000u);
+  CHECK(empty.speed_limit_kbs.origin == Origin::kFile);
+}
+
+TEST_CASE("tunables: a bad value in a mirror's config is one line naming key, value, mirror and what is allowed") {
+  CHECK(mirror_refusal("", {}, {{"LKDR_SPEED_LIMIT", "fast"}}) ==
+        "LKDR_SPEED_LIMIT='fast' (mirror config of datarep) is not a number of KB/s from 1 to 100000000: fix it "
+        "with 'netraid set datarep --tunable LKDR_SPEED_LIMIT=VALUE' or drop it with 'netraid set datarep "
+        "--tunable LKDR_SPEED_LIMIT='");
+  CHECK(mirror_refusal("", {}, {{"LKDR_NO_FULL_SYNC", "2"}}).rfind(
+            "LKDR_NO_FULL_SYNC='2' (mirror config of datarep) is not 0 or 1: ", 0) == 0);
+  CHECK(mirror_refusal("", {}, {{"LKDR_CONNECT_NBD_DURING_RESTORE", "later"}})
+            .rfind("LKDR_CONNECT_NBD_DURING_RESTORE='later' (mirror config of datarep) is not True or False: ", 0) == 0);
+  CHECK(mirror_refusal("", {}, {{"LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT", "-5"}})
+            .find("is not -1 (wait until it returns), 0 (do not wait) or a number of seconds") != std::string::npos);
+  // Checked even where the environment hides it: it is wrong on every system.
+  CHECK(mirror_refusal("", {{"LKDR_SPEED_LIMIT", "7000"}}, {{"LKDR_SPEED_LIMIT", "0"}})
+            .rfind("LKDR_SPEED_LIMIT='0' (mirror config of datarep)", 0) == 0);
+  // Keys a mirror cannot set, and unknown ones.
+  CHECK(mirror_refusal("", {}, {{"LKCHECKINTERVAL", "30"}}) ==
+        "LKCHECKINTERVAL='30' (mirror config of datarep) is not a tunable a mirror can set: a mirror's config may "
+        "set LKDR_SPEED_LIMIT, LKDR_SPEED_LIMIT_MIN, LKDR_NO_FULL_SYNC, LKDR_CONNECT_NBD_DURING_RESTORE, "
+        "LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT (others only in /etc/default/LifeKeeper): drop it with 'netraid set "
+        "datarep --tunable LKCHECKINTERVAL='");
+  CHECK(mirror_refusal("", {}, {{"LKDR_CHUNK_SIZE", "128"}}).find("is not a tunable a mirror can set") !=
+        std::string::npos);
+  CHECK(mirror_refusal("", {}, {{"LKDR_ASYNC_LIMIT", "128"}}).find("is not a tunable a mirror can set") !=
+        std::string::npos);
+  CHECK(mirror_refusal("", {}, {{"LKDR_SPEEDLIMIT", "128"}}).rfind("LKDR_SPEEDLIMIT='128' (mirror config", 0) == 0);
+}
+
+TEST_CASE("tunables: a mirror's limit md would ignore is refused, naming both sides") {
+  // The mirror's limit below the file's minimum: the mirror's is named.
+  CHECK(mirror_refusal(kFileSpeeds, {}, {{"LKDR_SPEED_LIMIT", "500"}}) ==
+        "LKDR_SPEED_LIMIT='500' (mirror config of datarep) is below LKDR_SPEED_LIMIT_MIN='1000' "
+        "(/etc/default/LifeKeeper line 2), so md would ignore that limit: fix it with 'netraid set datarep "
+        "--tunable LKDR_SPEED_LIMIT=VALUE' or drop it with 'netraid set datarep --tunable LKDR_SPEED_LIMIT='");
+  // The mirror's minimum above the environment's limit.
+  CHECK(mirror_refusal("", {{"LKDR_SPEED_LIMIT", "3000"}}, {{"LKDR_SPEED_LIMIT_MIN", "5000"}})
+            .rfind("LKDR_SPEED_LIMIT_MIN='5000' (mirror config of datarep) is above LKDR_SPEED_LIMIT='3000' "
+                   "(environment)",
+                   0) == 0);
+  // Both the mirror's: the minimum is named, on any system.
+  CHECK(overrides_problem({{"LKDR_SPEED_LIMIT", "1000"}, {"LKDR_SPEED_LIMIT_MIN", "2000"}}, "datarep")
+            .rfind("LKDR_SPEED_LIMIT_MIN='2000' (mirror config of datarep) is above LKDR_SPEED_LIMIT='1000' "
+                   "(mirror config of datarep)",
+                   0) == 0);
+  CHECK(overrides_problem({{"LKDR_SPEED_LIMIT", "1000"}, {"LKDR_SPEED_LIMIT_MIN", "1000"}}, "datarep").empty());
+  CHECK(overrides_problem({}, "datarep").empty());
+  // A limit above the file's minimum is fine.
+  CHECK(mirror_refusal(kFileSpeeds, {}, {{"LKDR_SPEED_LIMIT", "1000"}}) == "<accepted>");
+}
+
+TEST_CASE("tunables: render per mirror, the per-mirror keys with 'mirror config' as origin") {
+  const auto t = mirror_of(kFileSpeeds, {}, {{"LKDR_SPEED_LIMIT", "50000"}});
+  CHECK(render_human(t, Scope::kPerMirror) ==
+        "LKDR_SPEED_LIMIT = 50000 (mirror config)\n"
+        "LKDR_SPEED_LIMIT_MIN = 1000 (/etc/default/LifeKeeper)\n"
+        "LKDR_NO_FULL_SYNC = 0 (default)\n"
+        "LKDR_CONNECT_NBD_DURING_RESTORE = True (default)\n"
+        "LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT = 60 (/etc/default/LifeKeeper)\n");
+  const auto doc = nlohmann::json::parse(render_json(t, Scope::kPerMirror));
+  CHECK(doc.size() == per_mirror_keys().size());
+  CHECK(doc["LKDR_SPEED_LIMIT"] == nlohmann::json{{"value", 50000}, {"origin", "mirror config"}});
+  CHECK(render_human(t).find("LKDR_SPEED_LIMIT = 50000 (mirror config)\n") != std::string::npos);
+}

@@ -55,6 +55,12 @@ void save_legs(const Context& ctx, const std::string& tag, const Legs& legs);
 std::vector<std::string> load_paused(const Context& ctx, const std::string& tag);
 void save_paused(const Context& ctx, const std::string& tag, const std::vector<std::string>& hosts);
 
+// The DataKeeper tunables in force for M on this system: this command's
+// (environment, /etc/default/LifeKeeper) with M's own config over the file
+// (tunables::for_mirror). Every reader of a per-mirror tunable uses this;
+// a bad combination throws tunables::TunableError (one line).
+tunables::Tunables mirror_tunables(const Context& ctx, const config::MirrorConfig& m);
+
 // Helpers the verbs share.
 std::string md_name(const std::string& md_device);  // "/dev/md0" -> "md0"
 // An attribute of md's sysfs directory of MD_DEVICE, "" when absent.

@@ -46,4 +46,9 @@ std::string node_info_json(const Context& ctx, const std::string& version);
 void import_config(const Context& ctx, const std::string& json);
 void remove_mirror(Context& ctx, const std::string& tag, bool force);
 
+// Pushes M's configuration to every other system of the mirror
+// (`config-import` there); one that cannot be reached keeps its older copy,
+// said as a warning naming what to run when it is back.
+void share_config(Context& ctx, const config::MirrorConfig& m);
+
 }  // namespace netraid::mirror

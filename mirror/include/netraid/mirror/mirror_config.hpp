@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "netraid/common/limits.hpp"
+#include "netraid/mirror/tunables.hpp"
 
 namespace netraid::mirror::config {
 
@@ -40,6 +41,11 @@ struct MirrorConfig {
   bool tls = false;
   std::string mount_dir;       // empty: raw mirror
   std::string fstype;          // ext4 | xfs when mount_dir is set
+  // This mirror's own DataKeeper tunables ("tunables": {"LKDR_SPEED_LIMIT":
+  // "50000"}), only tunables::per_mirror_keys(), each a valid value; over
+  // /etc/default/LifeKeeper, under the environment (tunables::for_mirror).
+  // Set by `netraid set TAG --tunable KEY=VALUE`, shared as the rest is.
+  tunables::Overrides tunables;
   std::vector<System> systems; // the creating system first
 
   const System* find(const std::string& host) const;

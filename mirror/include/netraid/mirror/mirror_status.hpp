@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "netraid/mirror/mirror_config.hpp"
+#include "netraid/mirror/tunables.hpp"
 #include "netraid/mdadm/mdstat.hpp"
 
 namespace netraid::mirror::status {
@@ -122,6 +123,10 @@ struct MirrorStatus {
   std::vector<SystemView> systems;  // in config order
   Health health = Health::NoInformation;
   std::optional<VerifyRecord> last_verify;  // the last `netraid verify` here, if any since boot
+  // The per-mirror DataKeeper tunables in force for this mirror here, each
+  // with its origin (tunables::for_mirror); set by the caller that resolved
+  // them (observe_mirrors), absent otherwise.
+  std::optional<tunables::Tunables> tunables;
 };
 
 // What this node observed about one mirror, besides its config and mdstat.

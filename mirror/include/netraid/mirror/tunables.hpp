@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The DataKeeper tunables netraid honours. Administrators coming from
 // DataKeeper set them in /etc/default/LifeKeeper (read as data, see
-// common/defaults_file.hpp) or in the environment; netraid resolves them
-// once per command, checks each, and remembers where each value came from
-// so show-config can tell an administrator why a value is in force.
+// common/defaults_file.hpp) or in the environment; a mirror's own config
+// (/etc/netraid/TAG.json, "tunables") may set the per-mirror keys for that
+// mirror. netraid resolves them once per command, checks each, and remembers
+// where each value came from so show-config can tell an administrator why a
+// value is in force.
+//
+// Precedence: environment > mirror config > /etc/default/LifeKeeper >
+// default. The environment wins because it is given for one command run:
+// DataKeeper's LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT is read from the
+// environment its scripts run in, and netraid's contract since the seed is
+// that `LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT=0 netraid restore TAG` decides
+// that restore, whatever is stored; a stored value, file or mirror config,
+// must not undo what the caller chose for this run.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -17,13 +27,15 @@
 
 namespace netraid::mirror::tunables {
 
-enum class Origin { kDefault, kFile, kEnvironment };
-std::string_view to_string(Origin);  // "default", "/etc/default/LifeKeeper", "environment"
+enum class Origin { kDefault, kFile, kMirror, kEnvironment };
+// "default", "/etc/default/LifeKeeper", "mirror config", "environment"
+std::string_view to_string(Origin);
 
 template <class T>
 struct Setting {
   T value;
   Origin origin = Origin::kDefault;
+  unsigned line = 0;  // the file's line when origin is kFile, for messages
 };
 
 struct Tunables {
@@ -74,6 +86,33 @@ Resolved resolve(const std::optional<common::DefaultsFile>& file, const std::map
 // The keys above, in show-config's order (for reading the environment).
 const std::vector<std::string_view>& known_keys();
 
+// The keys a mirror's config may set for that mirror: LKDR_SPEED_LIMIT,
+// LKDR_SPEED_LIMIT_MIN (its array's resync limits), LKDR_NO_FULL_SYNC (its
+// extends), LKDR_CONNECT_NBD_DURING_RESTORE and
+// LKDR_WAIT_FOR_PREVIOUS_SOURCE_TIMEOUT (its restores). Not LKDR_CHUNK_SIZE
+// (it acts at create, before the mirror has a config; the chunk create chose
+// is the config's bitmap_chunk_kib), LKCHECKINTERVAL (the monitor's period,
+// one monitor for every mirror) or LKDR_ASYNC_LIMIT (not honoured).
+const std::vector<std::string_view>& per_mirror_keys();
+
+// A mirror's own values (MirrorConfig::tunables): key -> value as text.
+using Overrides = std::map<std::string, std::string>;
+
+// Pure: the tunables in force for mirror TAG. `base` is this command's
+// resolve() (environment and file); each override replaces a per-mirror
+// key unless the environment set it. Every override is checked, also one the
+// environment hides; a key not in per_mirror_keys(), a bad value, or a
+// minimum above the limit in force throws TunableError, one line naming the
+// key, the value, where it came from and what is allowed:
+//   "LKDR_SPEED_LIMIT='fast' (mirror config of datarep) is not a number of
+//    KB/s from 1 to 100000000: fix it with 'netraid set datarep --tunable
+//    LKDR_SPEED_LIMIT=VALUE' or drop it with 'netraid set datarep --tunable
+//    LKDR_SPEED_LIMIT='"
+Tunables for_mirror(const Tunables& base, const Overrides& overrides, std::string_view tag);
+
+// The same check alone, against the defaults: "" when OVERRIDES are fine.
+std::string overrides_problem(const Overrides& overrides, std::string_view tag);
+
 // Adapter: reads `path` with common::read_small_file (absent is fine; a file
 // that cannot be read throws TunableError, one line) and getenv() of
 // known_keys(), then resolve().
@@ -82,9 +121,11 @@ Resolved load(const std::string& path = "/etc/default/LifeKeeper");
 // One line per tunable, "KEY = VALUE (ORIGIN)":
 //   "LKDR_CHUNK_SIZE = 64 (default)"
 //   "LKDR_SPEED_LIMIT = md's system default (default)"
-std::string render_human(const Tunables&);
+// kPerMirror: only per_mirror_keys() (status --json, per mirror).
+enum class Scope { kAll, kPerMirror };
+std::string render_human(const Tunables&, Scope scope = Scope::kAll);
 // {"LKDR_CHUNK_SIZE": {"value": 64, "origin": "default"}, ...}: numbers,
 // booleans, null for an unset optional.
-std::string render_json(const Tunables&);
+std::string render_json(const Tunables&, Scope scope = Scope::kAll);
 
 }  // namespace netraid::mirror::tunables
