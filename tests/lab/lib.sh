@@ -228,7 +228,7 @@ export_uri() {
   local id
   id=$(try_on "$1" cat "/etc/netraid/$TAG.psk" 2> /dev/null | tail -n1 | cut -d: -f1)
   if [ -n "$id" ]; then
-    echo "nbds://$(lab addr "$2"):${3:-10809}/$TAG?tls-psk-file=/etc/netraid/$TAG.psk&tls-username=$id"
+    echo "nbds://$id@$(lab addr "$2"):${3:-10809}/$TAG?tls-psk-file=/etc/netraid/$TAG.psk"
   else
     echo "nbd://$(lab addr "$2"):${3:-10809}/$TAG"
   fi
