@@ -36,9 +36,11 @@ Argv create_degraded_raid1_argv(const CreateRaid1& spec) {
                     " KiB is not a power of two >= 4: pick e.g. 64 or 256");
   if (spec.name.find_first_of(" \t\n/") != std::string::npos || spec.name.size() > 32)
     throw ArgvError("array name '" + spec.name + "' has spaces or '/' or is over 32 characters");
+  if (spec.metadata != "1.2" && spec.metadata != "1.0")
+    throw ArgvError("md metadata '" + spec.metadata + "' is neither 1.2 nor 1.0");
   Argv argv{"--create",
             spec.md_device,
-            "--metadata=1.2",
+            "--metadata=" + spec.metadata,
             "--level=1",
             "--raid-devices=" + std::to_string(spec.raid_devices),
             "--bitmap=internal",

@@ -8,6 +8,7 @@
 #include "netraid/common/first_line.hpp"
 #include "netraid/common/quote.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mirror/existing_fs.hpp"
 #include "netraid/mirror/flag_hooks.hpp"
 #include "netraid/mirror/leg_attach.hpp"
 #include "netraid/mirror/link_key.hpp"
@@ -25,6 +26,10 @@ using config::MirrorConfig;
 
 
 void create(Context& ctx, const CreateRequest& req) {
+  if (req.existing_fs) {
+    existing_fs::convert(ctx, req, {req.after_step, {}});
+    return;
+  }
   if (auto e = config::validate_tag(req.tag); !e.empty()) throw UsageError(e);
   if (auto e = config::validate_device_path(req.local_device); !e.empty()) throw UsageError(e);
   if (!req.mount_dir.empty() && req.mount_dir[0] != '/')

@@ -37,7 +37,7 @@ constexpr const char* kHeldEnv = "NETRAID_LOCK_HELD";
 // loudly until it is added here, never runs unlocked.
 const VerbRule* rule_for(std::string_view verb) {
   static const std::map<std::string, VerbRule, std::less<>> rules{
-      {"create", {{"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {"--no-tls"}, {}}},
+      {"create", {{"--local", "--mount", "--fstype", "--chunk", "--address", "--grace"}, {"--no-tls", "--existing-fs"}, {}}},
       {"extend", {{"--target", "--target-device", "--target-address", "--priority", "--mode"}, {}, {}}},
       {"unextend", {}},
       {"delete", {{}, {"--force"}, {}}},

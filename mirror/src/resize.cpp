@@ -128,6 +128,19 @@ Result resize(Context& ctx, const Request& req) {
     throw OpError("mirror " + m.tag + " is not in service on this system: resize it on its source, where it is "
                   "in service");
   const std::string md = md_name(m.md_device);
+  // md metadata 1.0 (create --existing-fs) keeps its superblock and bitmap
+  // at the end of each leg: the kernel does not move them while the array
+  // has an internal bitmap (super_1_rdev_size_change), so md cannot grow.
+  try {
+    if (ctx.system->read_member(self->device).superblock.metadata_version() == "1.0")
+      throw OpError("mirror " + m.tag + " keeps md's metadata 1.0 at the end of its legs (it was made from an existing "
+                    "file system): md cannot move it to the end of a grown leg while it holds the bitmap, and resize "
+                    "does not do it for such a mirror yet: nothing was changed");
+  } catch (const OpError&) {
+    throw;
+  } catch (const std::exception&) {
+    // unreadable: data_offset_bytes() below says so
+  }
   const auto sync = md_attribute(ctx, m.md_device, "sync_action");
   if (!sync.empty() && mdadm::parse_sync_action(sync) != mdadm::SyncAction::Idle)
     throw OpError("mirror " + m.tag + " is busy with a " + sync + " of " + m.md_device +

@@ -24,6 +24,7 @@ Settings parse(const std::string& json_text, const std::string& hostname, const 
     j = nlohmann::json::parse(json_text);
     s.node_name = j.value("node_name", hostname);
     s.remote_netraid = j.value("remote_netraid", s.remote_netraid);
+    s.fstab = j.value("fstab", s.fstab);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(common::printable(s.conf_dir) + "/netraid.json: " + e.what() +
                                 ": fix or remove the file");

@@ -92,9 +92,13 @@ expect_md_health() {
 }
 
 # Data offset in bytes of an md member, from `mdadm --examine` (in sectors).
+# mdadm 4.2 prints no "Data Offset" for metadata 1.0 (superblock at the end,
+# data from byte 0: a mirror made with create --existing-fs).
 data_offset_bytes() {
-  local node="$1" dev="$2" sectors
-  sectors=$(try_on "$node" mdadm --examine "$dev" | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
+  local node="$1" dev="$2" sectors examine
+  examine=$(try_on "$node" mdadm --examine "$dev")
+  sectors=$(sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p' <<< "$examine")
+  if [ -z "$sectors" ] && grep -q '^ *Version : 1\.0$' <<< "$examine"; then sectors=0; fi
   [[ "$sectors" =~ ^[0-9]+$ ]] || fail "no Data Offset in mdadm --examine $dev on $node"
   echo $((sectors * 512))
 }

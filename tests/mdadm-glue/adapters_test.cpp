@@ -103,6 +103,44 @@ TEST_CASE("member device: superblock and dirty chunks read from an image file") 
   CHECK(format_bitmap_set_bits(to_ranges(m.dirty_chunks)) == std::vector<std::string>{"3-5 1000"});
 }
 
+TEST_CASE("member device: metadata 1.0, superblock at the end and the bitmap before it") {
+  TempDir dir;
+  MemberImageSpec spec;
+  spec.device_bytes = (64u << 20) + 3 * 512;  // not a multiple of 4 KiB
+  spec.data_offset_sectors = 0;
+  spec.size_sectors = 131008;
+  spec.bitmap_offset_sectors = -16;  // 4 KiB of bitmap and the bad block log
+  spec.dirty = {0, 7, 1023};
+  const auto image = build_member_image(spec);
+  // ext4's magic where a 1.2 superblock would be: it must not be taken for md.
+  auto copy = image;
+  copy[4096] = std::byte{0x53};
+  copy[4097] = std::byte{0xef};
+  const auto path = dir.path / "leg10.img";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(copy.data()), static_cast<std::streamsize>(copy.size()));
+  }
+  const auto m = read_member_metadata(path.string());
+  CHECK(m.superblock_offset_bytes == superblock10_offset(spec.device_bytes));
+  CHECK(m.superblock_offset_bytes == (64u << 20) - 8192);  // 8 KiB to 12 KiB before the end, 4 KiB aligned
+  CHECK(m.superblock.metadata_version() == "1.0");
+  CHECK(m.superblock.data_offset_sectors == 0);
+  REQUIRE(m.bitmap.has_value());
+  CHECK(bitmap_byte_offset(m.superblock) == m.superblock_offset_bytes - 16 * 512);
+  CHECK(m.dirty_chunks == std::vector<std::uint64_t>{0, 7, 1023});
+  // The 1.2 image still reads as 1.2.
+  MemberImageSpec v12;
+  const auto image12 = build_member_image(v12);
+  {
+    std::ofstream out(dir.path / "leg12.img", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(image12.data()), static_cast<std::streamsize>(image12.size()));
+  }
+  const auto m12 = read_member_metadata((dir.path / "leg12.img").string());
+  CHECK(m12.superblock_offset_bytes == 4096);
+  CHECK(m12.superblock.metadata_version() == "1.2");
+}
+
 TEST_CASE("member device: errors-missing device, too small, blank") {
   TempDir dir;
   CHECK_THROWS_WITH_AS(read_member_metadata((dir.path / "nope").string()), doctest::Contains("cannot open"),

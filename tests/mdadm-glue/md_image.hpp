@@ -6,6 +6,7 @@
 #pragma once
 #include <linux/raid/md_p.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +56,10 @@ struct MemberImageSpec {
   std::uint64_t bitmap_events = 21;
   std::uint64_t bitmap_events_cleared = 17;
   std::vector<std::uint64_t> dirty;
+  // 0: the 1.2 layout (superblock at 4 KiB). Else metadata 1.0 in an image of
+  // this many bytes: data from 0, the superblock near the end, the bitmap
+  // bitmap_offset_sectors (negative) before it.
+  std::uint64_t device_bytes = 0;
 };
 
 // md.c calc_sb_1_csum(), written against the kernel struct.
@@ -80,8 +85,11 @@ inline std::uint32_t kernel_sb1_csum(const mdp_superblock_1* sb) {
 inline std::vector<std::byte> build_member_image(const MemberImageSpec& spec) {
   const std::uint64_t chunk_sectors = spec.chunk_bytes / 512;
   const std::uint64_t chunks = (spec.size_sectors + chunk_sectors - 1) / chunk_sectors;
-  const std::size_t bitmap_at = 4096 + static_cast<std::size_t>(spec.bitmap_offset_sectors) * 512;
-  std::vector<std::byte> image(bitmap_at + 256 + (chunks + 7) / 8 + 4096);
+  const bool at_end = spec.device_bytes != 0;
+  const std::uint64_t sb_at = at_end ? ((spec.device_bytes / 512 - 16) & ~std::uint64_t{7}) * 512 : 4096;
+  const std::size_t bitmap_at = static_cast<std::size_t>(static_cast<std::int64_t>(sb_at) +
+                                                         std::int64_t{spec.bitmap_offset_sectors} * 512);
+  std::vector<std::byte> image(at_end ? spec.device_bytes : bitmap_at + 256 + (chunks + 7) / 8 + 4096);
 
   alignas(8) unsigned char sb_bytes[4096] = {};
   auto* sb = reinterpret_cast<mdp_superblock_1*>(sb_bytes);
@@ -97,7 +105,7 @@ inline std::vector<std::byte> build_member_image(const MemberImageSpec& spec) {
   sb->bitmap_offset = static_cast<std::uint32_t>(spec.bitmap_offset_sectors);
   sb->data_offset = spec.data_offset_sectors;
   sb->data_size = spec.size_sectors;
-  sb->super_offset = 8;
+  sb->super_offset = sb_at / 512;
   sb->recovery_offset = spec.recovery_offset_sectors;
   sb->dev_number = spec.dev_number;
   for (int i = 0; i < 16; ++i) sb->device_uuid[i] = static_cast<std::uint8_t>(0x9a + i);
@@ -109,7 +117,7 @@ inline std::vector<std::byte> build_member_image(const MemberImageSpec& spec) {
   for (std::uint32_t i = 0; i < spec.max_dev; ++i)
     sb->dev_roles[i] = i == spec.dev_number ? spec.role_of_dev_number : static_cast<std::uint16_t>(i);
   sb->sb_csum = kernel_sb1_csum(sb);
-  std::memcpy(image.data() + 4096, sb_bytes, sizeof sb_bytes);
+  std::memcpy(image.data() + sb_at, sb_bytes, std::min<std::size_t>(sizeof sb_bytes, image.size() - sb_at));
 
   TestBitmapSuper bm{};
   bm.magic = 0x6d746962;

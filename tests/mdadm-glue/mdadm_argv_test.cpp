@@ -16,6 +16,10 @@ TEST_CASE("argv: create a degraded RAID1 with an internal bitmap") {
   CHECK(create_degraded_raid1_argv(spec) ==
         Argv{"--create", "/dev/md0", "--metadata=1.2", "--level=1", "--raid-devices=2",
              "--bitmap=internal", "--bitmap-chunk=64", "--run", "/dev/ubda", "missing"});
+  spec.metadata = "1.0";  // an existing file system: md's metadata at the end
+  CHECK(create_degraded_raid1_argv(spec) ==
+        Argv{"--create", "/dev/md0", "--metadata=1.0", "--level=1", "--raid-devices=2",
+             "--bitmap=internal", "--bitmap-chunk=64", "--run", "/dev/ubda", "missing"});
 }
 
 TEST_CASE("argv: manage operations") {
@@ -50,6 +54,9 @@ TEST_CASE("argv: errors-values mdadm would misread are refused before anything r
   bad = spec;
   bad.bitmap_chunk_kb = 96;
   CHECK_THROWS_WITH(create_degraded_raid1_argv(bad), doctest::Contains("power of two"));
+  bad = spec;
+  bad.metadata = "0.90";
+  CHECK_THROWS_WITH_AS(create_degraded_raid1_argv(bad), doctest::Contains("neither 1.2 nor 1.0"), ArgvError);
   bad = spec;
   bad.name = "my tag";
   CHECK_THROWS_AS(create_degraded_raid1_argv(bad), ArgvError);

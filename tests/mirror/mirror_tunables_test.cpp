@@ -180,7 +180,7 @@ TEST_CASE("a mirror's own tunables reach their readers: restore's wait and conne
   CHECK(!n2.system->saw("on n1: serve"));
 }
 
-TEST_CASE("status --json lists each mirror's tunables in force with their origin; another mirror keeps the file's") {
+TEST_CASE("status --json lists each mirror's tunables in force with their origin, another mirror keeps the file's") {
   fake::FakeNode n1{"n1"};
   n1.system->proc["/proc/mdstat"] = fixtures::kNoArrays;
   auto a = fake::two_node_mirror();

@@ -213,7 +213,7 @@ TEST_CASE("pause: the leg leaves md and is detached here before the target relea
   CHECK(!t.target.n2.system->served.count(kTag));
 }
 
-TEST_CASE("resume: refused while the target's copy is mounted there, nothing changed; then a full resync if it was written") {
+TEST_CASE("resume: refused while the target's copy is mounted there, nothing changed, then a full resync if it was written") {
   PausedPair t;
   mirror::pause(t.n1.ctx, kTag, {});
   auto& tsys = *t.target.n2.system;

@@ -124,6 +124,19 @@ struct Grown {
 
 }  // namespace
 
+TEST_CASE("errors-resize: a mirror with md metadata 1.0 (made from an existing file system) is refused") {
+  Grown g;
+  auto& sb = g.n1.system->members["/dev/ubda"].superblock;
+  sb.data_offset_sectors = 0;
+  sb.super_offset_sectors = 524272;  // at the end: 1.0
+  Request req{"datarep", std::nullopt, [](const std::string&) { return true; }};
+  CHECK_THROWS_WITH_AS(resize(g.n1.ctx, req), doctest::Contains("keeps md's metadata 1.0 at the end of its legs"),
+                       mirror::OpError);
+  CHECK(g.mdadm_runs().empty());
+  CHECK_FALSE(g.n1.system->saw("regrow"));
+  CHECK(g.n2_heard.empty());
+}
+
 TEST_CASE("resize: each target's leg takes its size on a fresh connection, then md grows") {
   Grown g;
   std::string asked;

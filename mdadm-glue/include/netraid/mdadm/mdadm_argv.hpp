@@ -28,9 +28,13 @@ struct CreateRaid1 {
   unsigned raid_devices = 2;  // local + one slot per (future) target, 2..8
   unsigned bitmap_chunk_kb = 0;  // power of two, >= 4
   std::string name;           // optional --name (the mirror's tag)
+  // md superblock format: "1.2" (4 KiB from the start, data after it: a new
+  // mirror) or "1.0" (at the end, data from byte 0: a mirror made around an
+  // existing file system, which stays where it is).
+  std::string metadata = "1.2";
 };
 
-// --create MD --metadata=1.2 --level=1 --raid-devices=N --bitmap=internal
+// --create MD --metadata=1.2|1.0 --level=1 --raid-devices=N --bitmap=internal
 // --bitmap-chunk=K [--name=TAG] --run LOCAL missing...
 Argv create_degraded_raid1_argv(const CreateRaid1& spec);
 // --manage MD --add DEV. Not `--add --write-mostly`: with mdadm 4.2 on Linux

@@ -15,6 +15,13 @@
 namespace netraid::mdadm {
 
 inline constexpr std::uint64_t kSuperblock12Offset = 4096;  // metadata 1.2
+inline constexpr std::uint64_t kSuperblock11Offset = 0;     // metadata 1.1
+// Metadata 1.0 sits at the end: md.c calc_dev_sboffset()/mdadm's super1.c,
+// at least 8 KiB and less than 12 KiB before the end, on a 4 KiB boundary.
+constexpr std::uint64_t superblock10_offset(std::uint64_t device_bytes) {
+  const std::uint64_t sectors = device_bytes / 512;
+  return sectors < 24 ? 0 : ((sectors - 16) & ~std::uint64_t{7}) * 512;
+}
 inline constexpr std::uint32_t kSuperblock1Magic = 0xa92b4efc;
 inline constexpr std::uint32_t kBitmapMagic = 0x6d746962;  // "bitm"
 inline constexpr std::size_t kBitmapSuperBytes = 256;      // bits start after it
@@ -55,6 +62,13 @@ struct Superblock1 {
   // MD_FEATURE_RECOVERY_BITMAP: that rebuild was bitmap-based (a re-add).
   bool recovery_from_bitmap() const { return (feature_map & 128u) != 0; }
   bool write_mostly() const { return (devflags & 1u) != 0; }
+  // "1.0" (superblock after the data: at the end), "1.1" (at byte 0) or
+  // "1.2" (at 4 KiB), from where the superblock says it is.
+  std::string metadata_version() const {
+    if (super_offset_sectors == 0) return "1.1";
+    if (super_offset_sectors == 8 && data_offset_sectors > 8) return "1.2";
+    return "1.0";
+  }
   // The member's role: slot number, or nullopt for spare/faulty/unknown.
   std::optional<unsigned> role() const;
 };

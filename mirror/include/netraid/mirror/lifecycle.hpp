@@ -6,6 +6,7 @@
 // exit code the front end returns.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,12 @@ struct CreateRequest {
   std::optional<unsigned> chunk_kib;  // none = LKDR_CHUNK_SIZE, else netraid's 64
   unsigned grace_seconds = 0;
   bool tls = true;  // false: --no-tls, the operator's choice of a plaintext link
+  // --existing-fs: LOCAL_DEVICE holds a file system with data; mirror it in
+  // place (existing_fs.hpp) instead of making a new one.
+  bool existing_fs = false;
+  // Test-only: called after each step of the --existing-fs conversion with
+  // its name (the CLI stops the program there for NETRAID_TEST_CRASH_AFTER).
+  std::function<void(const std::string&)> after_step;
 };
 void create(Context& ctx, const CreateRequest& request);
 

@@ -18,6 +18,9 @@ struct Settings {
   std::string node_name;                  // "node_name", else the hostname
   remote::Transport transport = remote::ssh_transport();  // "remote_exec"
   std::string remote_netraid = "netraid"; // "remote_netraid": the program on other systems
+  // The fstab create --existing-fs keeps consistent ("fstab"; the lab gives
+  // each node its own, as the nodes share the host's /etc).
+  std::string fstab = "/etc/fstab";
   // Where the failover flags live; "" = $LKROOT/subsys/scsi/resources/netraid
   // (flags::flag_dir_from_system(), read when a flag is first needed).
   std::string flag_dir;
