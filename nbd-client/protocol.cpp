@@ -181,17 +181,24 @@ std::string describe_flags(std::uint16_t flags) {
 }
 
 namespace {
-// NBD_OPT_STARTTLS, its one reply, then the TLS handshake.
-void start_tls(ByteStream& stream) {
-  stream.write_all(encode_opt_starttls());
+// One option reply (header and payload), which must answer OPTION.
+ReplyHeader read_reply(ByteStream& stream, std::uint32_t option, const char* name, Bytes& payload) {
   std::uint8_t header_bytes[proto::kReplyHeaderSize];
   stream.read_exact(header_bytes);
   const auto h = decode_reply_header(header_bytes);
-  Bytes payload(h.length);
+  payload.assign(h.length, 0);
   if (h.length) stream.read_exact(payload);
-  if (h.option != proto::kOptStartTls)
-    fail(ErrorKind::kProtocol, "server answered option " + std::to_string(h.option) +
-                                   " when NBD_OPT_STARTTLS was asked: the server is misbehaving; check the server");
+  if (h.option != option)
+    fail(ErrorKind::kProtocol, "server answered option " + std::to_string(h.option) + " when " + name +
+                                   " was asked: the server is misbehaving; check the server");
+  return h;
+}
+
+// NBD_OPT_STARTTLS, its one reply, then the TLS handshake.
+void start_tls(ByteStream& stream) {
+  stream.write_all(encode_opt_starttls());
+  Bytes payload;
+  const auto h = read_reply(stream, proto::kOptStartTls, "NBD_OPT_STARTTLS", payload);
   if (h.type == proto::kRepErrUnsup || h.type == proto::kRepErrPolicy)
     fail(ErrorKind::kTarget, "the target does not serve this mirror with TLS" +
                                  (payload.empty() ? std::string() : " (server says: " + printable(payload) + ")") +
@@ -213,14 +220,8 @@ ExportInfo negotiate(ByteStream& stream, const std::string& export_name, bool tl
   ExportInfo info;
   bool have_export = false;
   for (int n = 0; n < proto::kMaxReplies; ++n) {
-    std::uint8_t header_bytes[proto::kReplyHeaderSize];
-    stream.read_exact(header_bytes);
-    const auto h = decode_reply_header(header_bytes);
-    Bytes payload(h.length);
-    if (h.length) stream.read_exact(payload);
-    if (h.option != proto::kOptGo)
-      fail(ErrorKind::kProtocol, "server answered option " + std::to_string(h.option) +
-                                     " when NBD_OPT_GO was asked: the server is misbehaving; check the server");
+    Bytes payload;
+    const auto h = read_reply(stream, proto::kOptGo, "NBD_OPT_GO", payload);
     if (h.type & proto::kRepErrBit)
       fail(h.type == proto::kRepErrUnknown ? ErrorKind::kTarget : ErrorKind::kProtocol,
            describe_error_reply(h.type, export_name, payload));

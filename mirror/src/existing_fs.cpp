@@ -305,14 +305,7 @@ void convert(Context& ctx, const CreateRequest& req, const Hooks& hooks) {
   done("md-created");
 
   if (!(known && resuming)) {
-    apply_tunable_speed_limits(ctx, m);
-    if (m.tls)
-      link_key::create_key(ctx, m.tag);
-    else
-      ctx.say("warning: " + m.tag + " replicates in plaintext (--no-tls): whoever holds the source's address can read and write its targets");
-    ctx.store.save(m);
-    save_legs(ctx, m.tag, {});
-    failover::on_created(ctx, m.tag);
+    record_new_mirror(ctx, m);
   }
   done("configured");
 

@@ -25,6 +25,18 @@ using config::MirrorConfig;
 
 
 
+void record_new_mirror(const Context& ctx, const MirrorConfig& m) {
+  apply_tunable_speed_limits(ctx, m);
+  if (m.tls)
+    link_key::create_key(ctx, m.tag);
+  else
+    ctx.say("warning: " + m.tag + " replicates in plaintext (--no-tls): whoever holds the source's address can read and write its targets");
+  ctx.store.save(m);
+  save_legs(ctx, m.tag, {});
+  // issue 7: this system is the source of a new mirror (last_owner, source, first generation).
+  failover::on_created(ctx, m.tag);
+}
+
 void create(Context& ctx, const CreateRequest& req) {
   if (req.existing_fs) {
     existing_fs::convert(ctx, req, {req.after_step, {}});
@@ -66,15 +78,7 @@ void create(Context& ctx, const CreateRequest& req) {
   spec.bitmap_chunk_kb = m.bitmap_chunk_kib;
   spec.name = m.tag;
   ctx.mdadm_checked(mdadm::create_degraded_raid1_argv(spec));
-  apply_tunable_speed_limits(ctx, m);
-  if (m.tls)
-    link_key::create_key(ctx, m.tag);
-  else
-    ctx.say("warning: " + m.tag + " replicates in plaintext (--no-tls): whoever holds the source's address can read and write its targets");
-  ctx.store.save(m);
-  save_legs(ctx, m.tag, {});
-  // issue 7: this system is the source of a new mirror (last_owner, source, first generation).
-  failover::on_created(ctx, m.tag);
+  record_new_mirror(ctx, m);
 
   if (!m.mount_dir.empty()) {
     ctx.say("making an " + m.fstype + " file system on " + m.md_device + " and mounting it on " + m.mount_dir);

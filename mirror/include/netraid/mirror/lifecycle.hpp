@@ -31,6 +31,10 @@ struct CreateRequest {
   std::function<void(const std::string&)> after_step;
 };
 void create(Context& ctx, const CreateRequest& request);
+// What create and create --existing-fs do once md runs the new array: its
+// speed limits, its TLS key (or the plaintext warning), its configuration,
+// no legs yet, and this system as its source in the failover flags.
+void record_new_mirror(const Context& ctx, const config::MirrorConfig& m);
 
 struct ExtendRequest {
   std::string tag;
