@@ -95,21 +95,20 @@ Bytes encode_opt_go(const std::string& export_name) {
   return out;
 }
 
-Bytes encode_opt_abort() {
+namespace {
+// An option request without data.
+Bytes encode_bare_option(std::uint32_t option) {
   Bytes out;
   put64(out, proto::kOptMagic);
-  put32(out, proto::kOptAbort);
+  put32(out, option);
   put32(out, 0);
   return out;
 }
+}  // namespace
 
-Bytes encode_opt_starttls() {
-  Bytes out;
-  put64(out, proto::kOptMagic);
-  put32(out, proto::kOptStartTls);
-  put32(out, 0);
-  return out;
-}
+Bytes encode_opt_abort() { return encode_bare_option(proto::kOptAbort); }
+
+Bytes encode_opt_starttls() { return encode_bare_option(proto::kOptStartTls); }
 
 ReplyHeader decode_reply_header(std::span<const std::uint8_t> bytes) {
   need(bytes, proto::kReplyHeaderSize, "option reply header");
