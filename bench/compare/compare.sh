@@ -66,7 +66,8 @@ log() { printf '[%4ds] %s\n' $((SECONDS - T0_ALL)) "$*" >&2; }
 
 HOSTNBD_PID=""
 cleanup() {
-  [ -n "$HOSTNBD_PID" ] && kill "$HOSTNBD_PID" 2> /dev/null
+  # nbdkit waits for its client on SIGTERM, and the client's node is about to go.
+  [ -n "$HOSTNBD_PID" ] && kill -9 "$HOSTNBD_PID" 2> /dev/null
   lab_teardown
 }
 lab_up $NODES --disks "$D,$D,$D,$D,$D,$D,$D,$D,64M" --modules md,nbd,drbd
