@@ -5,7 +5,8 @@
 # as the control. A capture of the link (tcpdump in the lab's namespace) holds
 # the plaintext control's canary and none of the encrypted mirror's; a system
 # that takes the crashed source's address but lacks the key gets nothing and
-# changes nothing; the mirror fails over, resyncs partially and rotates its
+# changes nothing (and one with the key but no kernel TLS is refused, never
+# given plaintext); the mirror fails over, resyncs partially and rotates its
 # key with TLS on, legs byte-identical after each.
 . "$(dirname "$0")/lib.sh"
 
@@ -87,6 +88,14 @@ echo "    guessed key ($ID): $OUT"
 try_on n3 nbdcopy "nbd://$N2:$TLS_PORT/$TAG" /dev/null > /dev/null 2>&1 && fail "nbdcopy read the replica without a key"
 try_on n3 nbdcopy "nbds://$ID@$N2:$TLS_PORT/$TAG?tls-psk-file=/tmp/guess.psk" /dev/null > /dev/null 2>&1 &&
   fail "nbdcopy read the replica with a guessed key"
+# Even with the key, a kernel without kernel TLS gets no plaintext link:
+# the handshake completes, handing the records to the kernel fails, the
+# attach is refused.
+on n3 sh -c 'umask 077; printf "%s\n" "$1" > /tmp/real.psk' sh "$(try_on n2 cat /etc/netraid/$TAG.psk)"
+on n3 rmmod tls
+OUT=$(nr n3 attach "$N2:$TLS_PORT" $TAG --tls-psk /tmp/real.psk 2>&1) && fail "an attach without kernel TLS succeeded: $OUT"
+echo "$OUT" | grep -q 'kernel TLS is not available' || fail "an attach without kernel TLS failed for another reason: $OUT"
+echo "    no kernel TLS: $OUT"
 try_on n3 sh -c 'cat /sys/block/nbd*/pid 2> /dev/null' | grep -q . && fail "n3 has a connected NBD device"
 on n2 sync
 [ "$(md5sum < "$DISK2")" = "$SUM_BEFORE" ] || fail "n2's disk changed while n3 tried"
