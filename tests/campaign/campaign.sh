@@ -26,14 +26,15 @@
 # the output folder, and prints the command that replays the run.
 #
 # usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S]
-#                    [--kinds K1,K2,...] [--self-test] [--load direct|fsync] [--out DIR]
+#                    [--kinds K1,K2,...] [--in-order] [--self-test] [--load direct|fsync] [--out DIR]
+# --in-order: the kinds one after the other (cycling) instead of at random.
 # --replay S is --seed S (the fault sequence and every random choice follow
 # from the seed; the lab's timing does not). --self-test first proves the
 # checks can fail (a flipped acknowledged block; a resync whose bitmap merge
 # input was wiped, so the legs diverge). Exit 0 all faults passed, 1 a
 # violation (or a command of the harness failed), 77 no lab here.
 set -u
-SEED=1 FAULTS=10 TOPO=2 KINDS="" SELFTEST=0 LOAD=direct OUT=""
+SEED=1 FAULTS=10 TOPO=2 KINDS="" SELFTEST=0 INORDER=0 LOAD=direct OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed | --replay) SEED="$2"; shift 2 ;;
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
     --topology) TOPO="$2"; shift 2 ;;
     --kinds) KINDS="$2"; shift 2 ;;
     --self-test) SELFTEST=1; shift ;;
+    --in-order) INORDER=1; shift ;;
     --load) LOAD="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     *) echo "usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S] [--kinds K,...] [--self-test] [--load direct|fsync] [--out DIR]" >&2; exit 2 ;;
@@ -67,8 +69,8 @@ NRLOAD="$BUILD_DIR/tests/campaign/nrload"
 BLOCKS=8192            # the writer's area: the first 32 MiB of the array
 PAUSE_MS=2
 CHUNK=$((CHUNK_KIB * 1024))
-DEV="/dev/md/netraid-$TAG"
-REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')"
+DEV=""
+REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')"
 log() { echo "$*" | tee -a "$FLOG"; }
 
 # A violation (or a harness command that failed: lib.sh's fail) stops the run.
@@ -135,6 +137,8 @@ host_data_offset() {
 # --- the load
 WRITER_ON=""
 writer_start() {
+  DEV=$(nr "$SRC" status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
+  [ -n "$DEV" ] || fail "no md device of $TAG in status on $SRC"
   on "$SRC" test -b "$DEV"
   on "$SRC" sh -c 'setsid "$1" write --dev "$2" --seed "$3" --blocks "$4" --log "$5" --mode "$6" --pause-ms "$7" > /var/log/netraid/nrload.log 2>&1 < /dev/null & echo $! > /run/nrload.pid' \
     sh "$NRLOAD" "$DEV" "$SEED" "$BLOCKS" "$ACKS" "$LOAD" "$PAUSE_MS"
@@ -604,6 +608,7 @@ step "writer: $(acked) writes acknowledged in 3 s"
 T0=$SECONDS
 for FAULT_NO in $(seq 1 "$FAULTS"); do
   rnd ${#KIND_LIST[@]}
+  [ $INORDER = 1 ] && R=$(((FAULT_NO - 1) % ${#KIND_LIST[@]}))
   KIND=${KIND_LIST[$R]}
   t0=$SECONDS
   step "fault $FAULT_NO/$FAULTS: $KIND (source $SRC, $(acked) writes acknowledged)"
