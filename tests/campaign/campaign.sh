@@ -288,6 +288,26 @@ cm_restore_any() {
 }
 new_source() { SRC=$1; }
 
+# inflight_evidence NODE (crashed): is the write in flight at the crash on
+# NODE's leg, and is its bitmap chunk dirty there? (For the log: a returning
+# leg's in-flight block must be covered by a dirty chunk, or a bitmap
+# resync leaves the legs different there.)
+inflight_evidence() {
+  local img off blk
+  img=$(image "$1"); off=$(host_data_offset "$img") || exit 1
+  blk=$("$NRLOAD" check --dev "$img" --offset "$off" --seed "$SEED" --blocks "$BLOCKS" --log "$ACKS" | sed -n 's/^in-flight write: seq [0-9]* in block \([0-9]*\)$/\1/p')
+  if [ -z "$blk" ]; then log "    $1's leg: the in-flight write is not there"; return 0; fi
+  log "    $1's leg: holds the in-flight write (block $blk); its bitmap chunk $((blk * 4096 / CHUNK)) is $(python3 - "$img" $((blk * 4096 / CHUNK)) <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.seek(4096); sb = f.read(4096)
+boff = 4096 + 512 * struct.unpack_from("<i", sb, 96)[0]
+c = int(sys.argv[2]); f.seek(boff + 256 + c // 8)
+print("dirty" if f.read(1)[0] >> (c % 8) & 1 else "CLEAN")
+PY
+) on disk"
+}
+
 # --- the faults. Each starts with the writer running on SRC and every leg in sync.
 dwell() { rnd $(($2 - $1 + 1)); sleep $(($1 + R)); }
 
@@ -307,6 +327,7 @@ f_source-crash() {
   local old=$SRC
   log "  crash the source $old under load"
   lab crash "$old" > /dev/null; writer_crashed
+  inflight_evidence "$old"
   CM_NODES=$(targets | tr '\n' ' ')
   cm_restore_any $CM_NODES
   [ -n "$CM_NODE" ] || fail "no target took $TAG over after the source $old crashed in sync (refused: $REFUSED)"
@@ -376,16 +397,20 @@ slow_resync_start() {
   lab crash "$T" > /dev/null
   dwell 4 8
   wait_leg_failed
+  sleep 4  # writes go to the source's leg alone now: more dirty chunks
   writer_stop
-  nr "$SRC" set $TAG --speed-limit 2000 --speed-limit-min 1000 > /dev/null || fail "set --speed-limit failed"
+  nr "$SRC" set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set --speed-limit failed"
   before_trigger
+  log "    $DIRTY dirty chunks to resync"
   lab boot "$T" > /dev/null; start_monitors "$T"
   resync_pass
   local i
   for i in $(seq 40); do [ "$(flag "$T" sync_state)" = resyncing ] && break; sleep 0.5; done
   [ "$(flag "$T" sync_state)" = resyncing ] || fail "$T is not resyncing after the pass: $(flag "$T" sync_state)"
   dwell 1 3
-  log "    $T at $(try_on "$SRC" sed -n 's/.*recovery = *\([0-9.]*%\).*/\1/p' /proc/mdstat | head -n1) of its resync"
+  AT=$(try_on "$SRC" sed -n 's/.*recovery = *\([0-9.]*%\).*/\1/p' /proc/mdstat | head -n1)
+  [ -n "$AT" ] || fail "harness: $T's resync of $DIRTY chunks at 1000 KB/s ended before the crash"
+  log "    $T at $AT of its resync"
 }
 f_target-crash-in-resync() {
   slow_resync_start
@@ -463,6 +488,7 @@ f_both-crash() {
   log "  crash every system under load"
   for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && lab crash "$n" > /dev/null; done
   writer_crashed
+  inflight_evidence "$old"
   for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && order+=("$n"); done
   rnd ${#order[@]}; first=${order[$R]}
   lab boot "$first" > /dev/null
@@ -486,6 +512,7 @@ f_cut-then-source-crash() {
   [ "$(flag "$stale" sync_state)" = out_of_sync ] || fail "$stale was not told out_of_sync within 60 s of the cut"
   dwell 1 4
   lab crash "$old" > /dev/null; writer_crashed
+  inflight_evidence "$old"
   lab heal 2> /dev/null
   CM_NODES=$(targets | tr '\n' ' ')
   cm_restore_any $CM_NODES
@@ -613,6 +640,7 @@ for FAULT_NO in $(seq 1 "$FAULTS"); do
   t0=$SECONDS
   step "fault $FAULT_NO/$FAULTS: $KIND (source $SRC, $(acked) writes acknowledged)"
   echo "fault $FAULT_NO $KIND source=$SRC acked=$(acked)" >> "$FLOG"
+  dwell 1 5   # under load until the fault
   "f_$KIND"
   writer_start
   COUNT[$KIND]=$((${COUNT[$KIND]:-0} + 1))

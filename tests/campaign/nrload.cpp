@@ -283,6 +283,9 @@ int do_check(const Args& a) {
                   b == inflight_block ? (" or the in-flight " + std::to_string(inflight_seq)).c_str() : "",
                   got < 0 ? why.c_str() : got == 0 ? "no write of this run" : ("seq " + std::to_string(got)).c_str());
   }
+  if (inflight_seen)
+    std::printf("in-flight write: seq %llu in block %llu\n", static_cast<unsigned long long>(inflight_seq),
+                static_cast<unsigned long long>(inflight_block));
   std::printf("checked %llu blocks holding %llu acknowledged writes (last seq %llu): %llu lost%s\n",
               static_cast<unsigned long long>(checked), static_cast<unsigned long long>(acks.size()),
               static_cast<unsigned long long>(last_seq), static_cast<unsigned long long>(lost),
