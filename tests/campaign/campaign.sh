@@ -437,11 +437,10 @@ f_source-crash-in-resync() {
   if [ -z "$CM_NODE" ]; then
     log "    nobody may take over: boot $old and restore there"
     lab boot "$old" > /dev/null; start_monitors "$old"
+    SRC=$old; before_trigger   # its restore resumes the half-done resync
     cm_restore_any "$old"
     [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
-    new_source "$old"
     nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
-    before_trigger
     resync_pass
     settle any
   else
@@ -522,10 +521,9 @@ f_cut-then-source-crash() {
   fi
   if [ -z "$CM_NODE" ]; then
     lab boot "$old" > /dev/null; start_monitors "$old"
+    SRC=$old; before_trigger   # its restore resyncs the stale target
     cm_restore_any "$old"
     [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
-    new_source "$old"
-    before_trigger
   else
     new_source "$CM_NODE"
     before_trigger
