@@ -81,15 +81,16 @@ void fill(unsigned char* buf, uint64_t seed, uint64_t seq, uint64_t blocks) {
 }
 
 // What a block read back holds: seq of a valid block of this seed and
-// position, 0 for a block never written by this seed (zeros or anything
-// else without our magic), -1 for a block with our magic that is damaged or
-// belongs elsewhere (torn, wrong seed or position, bad checksum).
+// position, 0 for a block never written by this seed (zeros, anything
+// without our magic, a block of another seed), -1 for a block of this seed
+// that is damaged or belongs elsewhere (torn, wrong position, bad checksum).
 int64_t decode(const unsigned char* buf, uint64_t seed, uint64_t block, std::string* why) {
   Header h;
   std::memcpy(&h, buf, sizeof h);
   if (h.magic != kMagic) return 0;
-  if (h.seed != seed || h.block != block) {
-    *why = "header of seed " + std::to_string(h.seed) + " block " + std::to_string(h.block);
+  if (h.seed != seed) return 0;  // another run's block (an earlier epoch of the campaign)
+  if (h.block != block) {
+    *why = "header of block " + std::to_string(h.block);
     return -1;
   }
   std::vector<unsigned char> copy(buf, buf + kBlock);
