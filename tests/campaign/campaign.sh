@@ -404,14 +404,16 @@ slow_resync_start() {
   lab crash "$T" > /dev/null
   dwell 4 8
   wait_leg_failed
-  sleep 4  # writes go to the source's leg alone now: more dirty chunks
+  # Writes go to the source's leg alone now: let them dirty at least 100
+  # chunks (a write may stay blocked a while after md failed the leg).
+  local i
+  for i in $(seq 30); do [ "$(dirty_of "$SRC")" -ge 100 ] && break; sleep 2; done
   writer_stop
   nr "$SRC" set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set --speed-limit failed"
   before_trigger
   log "    $DIRTY dirty chunks to resync"
   lab boot "$T" > /dev/null; start_monitors "$T"
   resync_pass
-  local i
   for i in $(seq 40); do [ "$(flag "$T" sync_state)" = resyncing ] && break; sleep 0.5; done
   [ "$(flag "$T" sync_state)" = resyncing ] || fail "$T is not resyncing after the pass: $(flag "$T" sync_state)"
   dwell 1 3
