@@ -324,9 +324,12 @@ void extend(Context& ctx, const ExtendRequest& req) {
 
 void unextend(Context& ctx, const std::string& tag, const std::string& target) {
   MirrorConfig m = ctx.store.load(tag);
-  auto it = std::find_if(m.systems.begin() + 1, m.systems.end(),
-                         [&](const config::System& s) { return s.host == target || s.address == target; });
-  if (m.systems.empty() || it == m.systems.end())
+  // Any system but this one: after a failover the source is not the first
+  // system of the configuration (the creator is, now a target).
+  auto it = std::find_if(m.systems.begin(), m.systems.end(), [&](const config::System& s) {
+    return s.host != ctx.settings.node_name && (s.host == target || s.address == target);
+  });
+  if (it == m.systems.end())
     throw UsageError(common::quoted(target) + " is not a target of mirror " + tag + ": see 'netraid status " + tag +
                      "'");
   const config::System gone = *it;
@@ -364,8 +367,7 @@ void remove_mirror(Context& ctx, const std::string& tag, bool force) {
     ctx.run_checked({"umount", facts.mounted_on});
   }
   stop_array_and_legs(ctx, m);
-  for (std::size_t i = 1; i < m.systems.size(); ++i) {
-    const auto& t = m.systems[i];
+  for (const auto& t : m.systems) {  // the creator too: after a failover it is a target
     if (t.host == ctx.settings.node_name) continue;
     ctx.say("stopping the NBD server on " + t.host);
     auto r = ctx.run_remote(t.host, {"serve", "--stop", tag});

@@ -180,3 +180,29 @@ TEST_CASE("extend with LKDR_NO_FULL_SYNC: when md refuses the add, recovery is u
   CHECK(sys.saw("on n2: serve --stop datarep"));
   CHECK(mirror::seeded::load(t.n1.ctx, kTag).empty());
 }
+
+// Found by the fault campaign (issue 16): after a failover the source is not
+// the first system of the configuration (the creator is), and unextend
+// looked for targets past the first one only: from n2 it refused to drop n1
+// ("not a target") and would have taken n2, this system, for a target.
+TEST_CASE("unextend on a source that took over: the creator is a target, this system is not") {
+  fake::FakeNode n2{"n2"};
+  const auto m = fake::two_node_mirror();  // systems: n1 (the creator), n2
+  REQUIRE(m.systems.front().host == "n1");
+  fake::make_source(n2, m, {0xbb, {0xaa}});
+  mirror::save_legs(n2.ctx, kTag, mirror::Legs{{"n1", "/dev/nbd0"}});
+  n2.system->sysfs["md0/raid_disks"] = "2";
+  std::vector<std::string> n1_heard;
+  n2.system->peers["n1"] = [&](const std::vector<std::string>& args) -> mirror::ProgramResult {
+    n1_heard.push_back(fake::joined(args));
+    return {};
+  };
+  CHECK_THROWS_AS(mirror::unextend(n2.ctx, kTag, "n2"), mirror::UsageError);
+  CHECK(n2.ctx.store.load(kTag).systems.size() == 2);
+  mirror::unextend(n2.ctx, kTag, "n1");
+  const auto left = n2.ctx.store.load(kTag);
+  REQUIRE(left.systems.size() == 1);
+  CHECK(left.systems.front().host == "n2");
+  CHECK(mirror::load_legs(n2.ctx, kTag).empty());
+  CHECK(std::count(n1_heard.begin(), n1_heard.end(), "serve --stop datarep") == 1);
+}

@@ -1,0 +1,678 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The fault campaign (issue 16): a seeded, reproducible run that keeps a
+# mirror under a verifying write load (nrload: numbered 4 KiB blocks, every
+# acknowledged write logged on the host before the next is issued) and
+# injects one fault at a time, at random, from the kinds below. Failover
+# decisions come from the lab's stand-in cluster manager (lib.sh's
+# cm_failover, tried by priority). After every fault, once the cluster has
+# settled (writer stopped, every leg back and in sync):
+#   1. no acknowledged write is missing on the copy in service (nrload check
+#      on its leg: each block holds its last acknowledged write or the one in
+#      flight, nothing older);
+#   2. every leg byte-identical to the in-service leg over the data area,
+#      and `netraid verify TAG` exits 0;
+#   3. the bytes the resync wrote to each leg are within 1.1 x its dirty
+#      chunks (the source's bitmap, plus the chunks merged from the
+#      returning leg) + 1 MiB, unless the log says a full resync was due;
+#   4. no copy the rules forbid was brought into service (a stale or
+#      half-resynced copy is refused with its exit code; the array runs on
+#      one system only; every target ends in_sync with the source's
+#      generation);
+#   5. no split brain was met (none of these faults may make one) and so none
+#      was resolved silently.
+# Any violation stops the run, keeps the lab up (NETRAID_CAMPAIGN_KEEP_LAB=0:
+# bring it down), the fault log, the ack log and the nodes' consoles under
+# the output folder, and prints the command that replays the run.
+#
+# usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S]
+#                    [--kinds K1,K2,...] [--in-order] [--self-test] [--load direct|fsync] [--out DIR]
+# --in-order: the kinds one after the other (cycling) instead of at random.
+# --replay S is --seed S (the fault sequence and every random choice follow
+# from the seed; the lab's timing does not). --self-test first proves the
+# checks can fail (a flipped acknowledged block; a resync whose bitmap merge
+# input was wiped, so the legs diverge). Exit 0 all faults passed, 1 a
+# violation (or a command of the harness failed), 77 no lab here.
+set -u
+SEED=1 FAULTS=10 TOPO=2 KINDS="" SELFTEST=0 INORDER=0 LOAD=direct OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seed | --replay) SEED="$2"; shift 2 ;;
+    --faults) FAULTS="$2"; shift 2 ;;
+    --topology) TOPO="$2"; shift 2 ;;
+    --kinds) KINDS="$2"; shift 2 ;;
+    --self-test) SELFTEST=1; shift ;;
+    --in-order) INORDER=1; shift ;;
+    --load) LOAD="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    *) echo "usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S] [--kinds K,...] [--self-test] [--load direct|fsync] [--out DIR]" >&2; exit 2 ;;
+  esac
+done
+[[ "$SEED" =~ ^[0-9]+$ && "$FAULTS" =~ ^[0-9]+$ ]] || { echo "campaign: --seed and --faults take numbers" >&2; exit 2; }
+case "$TOPO" in 2 | 3) ;; *) echo "campaign: --topology is 2 or 3 (n+1 is not done yet)" >&2; exit 2 ;; esac
+case "$LOAD" in direct) ;; fsync) echo "campaign: --load fsync (ext4) is not done yet" >&2; exit 2 ;; *) exit 2 ;; esac
+export NETRAID_LAB="${NETRAID_LAB:-campaign}"
+. "$(dirname "$0")/../lab/lib.sh"
+
+ALL_KINDS="target-crash source-crash link-cut netem pause-resume switchover target-crash-in-resync source-crash-in-resync blank-disk monitor-killed both-crash cut-then-source-crash unextend-extend"
+[ -n "$KINDS" ] || KINDS="$ALL_KINDS"
+KINDS="${KINDS//,/ }"
+for k in $KINDS; do [[ " $ALL_KINDS " == *" $k "* ]] || { echo "campaign: unknown fault kind '$k' (kinds: $ALL_KINDS)" >&2; exit 2; }; done
+read -r -a KIND_LIST <<< "$KINDS"
+
+OUT="${OUT:-/var/tmp/netraid-campaign/$NETRAID_LAB-seed$SEED-t$TOPO}"
+rm -rf "$OUT" && mkdir -p "$OUT" || { echo "campaign: cannot make $OUT" >&2; exit 1; }
+FLOG="$OUT/faults.log"
+ACKS="$OUT/acks.log"   # on the host; the nodes see it through hostfs
+NRLOAD="$BUILD_DIR/tests/campaign/nrload"
+[ -x "$NRLOAD" ] || skip "nrload is not built at $NRLOAD: build the tree first"
+BLOCKS=8192            # the writer's area: the first 32 MiB of the array
+PAUSE_MS=2
+CHUNK=$((CHUNK_KIB * 1024))
+DEV=""
+REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')"
+log() { echo "$*" | tee -a "$FLOG"; }
+
+# A violation (or a harness command that failed: lib.sh's fail) stops the run.
+VIOLATION=""
+fail() {
+  VIOLATION="$*"
+  echo "VIOLATION (seed $SEED, fault ${FAULT_NO:-0} ${KIND:-setup}): $*" | tee -a "$FLOG" >&2
+  exit 1
+}
+campaign_exit() {
+  local rc=$?
+  trap - EXIT
+  if [ $rc = 0 ] || [ $rc = 77 ]; then
+    lab down > /dev/null 2>&1
+    exit $rc
+  fi
+  for c in "$LAB_DIR"/nodes/*/console.log; do [ -f "$c" ] && cp "$c" "$OUT/$(basename "$(dirname "$c")").console.log"; done
+  for n in $ALL_NODES; do
+    try_on "$n" sh -c 'cat /var/log/netraid/monitor.log' > "$OUT/$n.monitor.log" 2> /dev/null
+    try_on "$n" sh -c 'cat /var/log/netraid/nrload.log' > "$OUT/$n.nrload.log" 2> /dev/null
+  done
+  {
+    echo "campaign stopped: ${VIOLATION:-exit $rc} (seed $SEED, fault ${FAULT_NO:-0} of $FAULTS, ${KIND:-setup})"
+    echo "  fault log, ack log, consoles, monitor logs: $OUT"
+    echo "  replay:  $REPLAY"
+  } | tee -a "$FLOG" >&2
+  if [ "${NETRAID_CAMPAIGN_KEEP_LAB:-1}" = 1 ]; then
+    echo "  the lab is kept up: NETRAID_LAB=$NETRAID_LAB $LAB status; bring it down with NETRAID_LAB=$NETRAID_LAB $LAB down" >&2
+  else
+    lab down > /dev/null 2>&1
+  fi
+  exit $rc
+}
+
+# --- the seeded random choices (only ever in this shell, never in $(...))
+RANDOM=$SEED
+WSEED=$SEED  # the writer's seed (the self-test starts a new epoch with another)
+R=0
+rnd() { R=$((RANDOM % $1)); }
+
+# --- cluster state as the driver knows it
+ALL_NODES=$(seq -f 'n%g' 1 "$TOPO" | tr '\n' ' ')
+SRC=n1
+declare -A PRIO=([n1]=1 [n2]=2 [n3]=3)
+targets() { local n; for n in $ALL_NODES; do [ "$n" != "$SRC" ] && [ -z "${GONE[$n]:-}" ] && echo "$n"; done; }
+declare -A GONE=()      # unextended nodes
+pick_target() { local t; mapfile -t t < <(targets); rnd ${#t[@]}; T=${t[$R]}; }
+
+# The monitor runs on every system (it supervises what is in service there),
+# started again after each boot; its log is appended to.
+start_monitors() {
+  local n
+  for n in "$@"; do
+    on "$n" sh -c 'mkdir -p /run/netraid /var/log/netraid; setsid "$1" monitor --interval 2 >> /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
+  done
+}
+image() { lab disk "$1"; }
+host_data_offset() {
+  local s
+  s=$(mdadm --examine "$1" 2> /dev/null | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
+  [[ "$s" =~ ^[0-9]+$ ]] || fail "no md superblock (Data Offset) in $1"
+  echo $((s * 512))
+}
+
+# --- the load
+WRITER_ON=""
+writer_start() {
+  DEV=$(nr "$SRC" status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
+  [ -n "$DEV" ] || fail "no md device of $TAG in status on $SRC"
+  on "$SRC" test -b "$DEV"
+  on "$SRC" sh -c 'setsid "$1" write --dev "$2" --seed "$3" --blocks "$4" --log "$5" --mode "$6" --pause-ms "$7" > /var/log/netraid/nrload.log 2>&1 < /dev/null & echo $! > /run/nrload.pid' \
+    sh "$NRLOAD" "$DEV" "$WSEED" "$BLOCKS" "$ACKS" "$LOAD" "$PAUSE_MS"
+  WRITER_ON=$SRC
+}
+acked() { [ -f "$ACKS" ] && wc -l < "$ACKS" || echo 0; }
+# writer_stop: SIGTERM, the current write finishes and is logged. A writer
+# that had already stopped on an I/O error while its system was up is a
+# violation: a target fault must never fail the source's writes.
+writer_stop() {
+  [ -n "$WRITER_ON" ] || return 0
+  local n=$WRITER_ON rc
+  WRITER_ON=""
+  try_on "$n" sh -c 'p=$(cat /run/nrload.pid) || exit 0; kill -0 "$p" 2> /dev/null || exit 3
+    kill "$p"; i=0; while kill -0 "$p" 2> /dev/null; do i=$((i + 1)); [ $i -lt 1200 ] || exit 4; sleep 0.1; done' > /dev/null 2>&1
+  rc=$?
+  case $rc in
+    0) ;;
+    3) fail "the writer on $n had stopped by itself: $(try_on "$n" tail -n 2 /var/log/netraid/nrload.log | tr '\n' ' ')" ;;
+    4) fail "the writer on $n did not stop within 120 s of SIGTERM (a write hangs)" ;;
+    *) fail "could not stop the writer on $n (exit $rc)" ;;
+  esac
+}
+writer_crashed() { WRITER_ON=""; }   # its system crashed with it
+
+# --- measurements
+dirty_of() { local d; d=$(dirty_chunks "$1" /dev/ubda); [[ "$d" =~ ^[0-9]+$ ]] || fail "no bitmap on $1's /dev/ubda"; echo "$d"; }
+wait_leg_failed() {  # md on SRC runs without some leg
+  local i
+  for i in $(seq 240); do [[ "$(md_health "$SRC")" == *_* ]] && return 0; sleep 0.5; done
+  fail "md on $SRC did not fail a leg within 120 s"
+}
+mark_logs() { MON_MARK=$(try_on "$SRC" sh -c 'wc -l < /var/log/netraid/monitor.log' 2> /dev/null || echo 0); }
+# pass_log: what the resync passes since mark_logs said (explicit ones and the monitor's).
+pass_log() { cat "$OUT/pass.out" 2> /dev/null; try_on "$SRC" sh -c 'tail -n +$(($1 + 1)) /var/log/netraid/monitor.log' sh "$MON_MARK" 2> /dev/null; }
+
+# before_trigger: the writer is stopped; note the source's dirty chunks and
+# the NBD counters before the leg comes back (boot, heal, resume, restore).
+before_trigger() {
+  DIRTY=$(dirty_of "$SRC") || exit 1
+  NBD_BASE=()
+  nbd_baseline "$SRC"
+  mark_logs
+  : > "$OUT/pass.out"
+}
+resync_pass() { nr "$SRC" resync $TAG >> "$OUT/pass.out" 2>&1; }
+
+declare -A COUNT=() SECS=()
+FULL=0 FULL_WHY="" CHECKS=0 LOST=0 DIVERGED=0 RATIO_SUM=0 RATIO_N=0 ACKED_CHECKED=0
+# settle EXPECT: every target back and in sync, then every check.
+# EXPECT: partial (bound 3 applies), full:WHY (a full resync is due), any
+# (no bound: e.g. two passes).
+settle() {
+  local expect="$1" t nbd bytes max merged log
+  nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 || {
+    resync_pass
+    nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 ||
+      fail "$TAG on $SRC did not get in sync: $(tail -n 3 "$OUT/wait.out" | tr '\n' ' '); status: $(nr "$SRC" status $TAG 2>&1 | grep -i 'sync\|status' | tr '\n' ' ')"
+  }
+  log=$(pass_log)
+  echo "$log" | sed -n '/: \(re-add\|add (full\|merging\|.*resync:\)/s/^/      /p' | tee -a "$FLOG"
+  grep -qi "split brain" <<< "$log" && fail "a resync pass met a split brain: $(grep -i 'split brain' <<< "$log" | head -n1)"
+  for t in $(targets); do
+    nbd=$(nbd_of "$SRC" "$t")
+    [ -n "$nbd" ] || fail "no NBD leg of $t recorded on $SRC"
+    bytes=$(bytes_written_since_baseline "$SRC" "$nbd")
+    merged=$(sed -n "s/.*: $t: merging its \([0-9]*\) dirty chunk.*/\1/p" <<< "$log" | awk '{s += $1} END {print s + 0}')
+    max=$(((DIRTY + merged) * CHUNK * 11 / 10 + (1 << 20)))
+    if grep -q ": $t: add (full resync)\|fullresync\|: $t: .*full resync:" <<< "$log"; then
+      local why
+      why=$(grep -m1 ": $t: add (full resync)\|: $t: .*full resync:" <<< "$log" | sed 's/.*resync): //; s/.*full resync: //')
+      [[ "$expect" == full:* ]] || fail "$t got a full resync after $KIND, which should cost a partial one: $why"
+      FULL=$((FULL + 1)); FULL_WHY+="    $KIND -> $t: ${why:-$expect}"$'\n'
+      log "    $t: full resync ($bytes bytes): ${why:-${expect#full:}}"
+      [ "$expect" = "full:blank disk" ] && [ "$bytes" -lt "$(array_size_bytes "$SRC")" ] && fail "$t: a full resync to a blank disk wrote only $bytes bytes"
+    else
+      [[ "$expect" == full:* ]] && fail "$t: expected a full resync after $KIND (${expect#full:}), the log shows none"
+      log "    $t: resynced $bytes bytes; dirty $DIRTY + merged $merged chunks (bound $max)"
+      if [ "$expect" = partial ]; then
+        [ "$bytes" -le "$max" ] || fail "$t: resync wrote $bytes bytes, more than 1.1 x $((DIRTY + merged)) dirty chunks + 1 MiB ($max)"
+        if [ $((DIRTY + merged)) -gt 0 ]; then
+          RATIO_SUM=$(awk -v s="$RATIO_SUM" -v b="$bytes" -v d=$(((DIRTY + merged) * CHUNK)) 'BEGIN {print s + b / d}')
+          RATIO_N=$((RATIO_N + 1))
+        fi
+      fi
+    fi
+  done
+  check_all
+}
+
+# check_all: checks 1, 2, 4 on the settled mirror.
+check_all() {
+  local t img off out rc src_md5 md5 size n
+  for n in $ALL_NODES; do
+    [ "$n" = "$SRC" ] && continue
+    try_on "$n" sh -c 'for f in /sys/block/md*/md/array_state; do [ -e "$f" ] && grep -qv "^inactive\|^clear" "$f" && exit 0; done; exit 1' &&
+      fail "an md array runs on $n too (the mirror is in service on $SRC)"
+  done
+  for t in $(targets); do
+    [ "$(flag "$t" sync_state)" = in_sync ] || fail "$t's sync_state is '$(flag "$t" sync_state)' after the settle"
+    [ "$(generation_of "$t")" = "$(generation_of "$SRC")" ] || fail "$t's generation $(generation_of "$t") is not $SRC's $(generation_of "$SRC")"
+    on "$t" sync
+  done
+  on "$SRC" sync
+  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  out=$("$NRLOAD" check --dev "$img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS"); rc=$?
+  log "    check ($SRC, in service): $(tail -n1 <<< "$out")"
+  CHECKS=$((CHECKS + 1)); ACKED_CHECKED=$((ACKED_CHECKED + $(acked)))
+  if [ $rc != 0 ]; then
+    LOST=$((LOST + $(grep -c '^LOST' <<< "$out")))
+    grep '^LOST' <<< "$out" | head -n 5 | tee -a "$FLOG"
+    fail "acknowledged writes lost on $SRC, the copy in service"
+  fi
+  check_legs
+  out=$(nr "$SRC" verify $TAG --timeout 300 2>&1); rc=$?
+  log "    verify: $(tail -n1 <<< "$out")"
+  [ $rc = 0 ] || fail "netraid verify $TAG on $SRC exited $rc: $(tail -n1 <<< "$out")"
+}
+# check_legs: every target's data area byte-identical to the in-service leg.
+check_legs() {
+  local img off size src_md5 md5 t
+  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  size=$(array_size_bytes "$SRC")
+  src_md5=$(tail -c +$((off + 1)) "$img" | head -c "$size" | md5sum | cut -d' ' -f1)
+  for t in $(targets); do
+    local timg toff
+    timg=$(image "$t"); toff=$(host_data_offset "$timg") || exit 1
+    md5=$(tail -c +$((toff + 1)) "$timg" | head -c "$size" | md5sum | cut -d' ' -f1)
+    if [ "$md5" != "$src_md5" ]; then
+      DIVERGED=$((DIVERGED + 1))
+      cmp -n "$size" -i "$off:$toff" "$img" "$timg" | head -n 1 | tee -a "$FLOG"
+      fail "the legs of $SRC and $t differ after the resync"
+    fi
+  done
+  log "    legs identical ($(echo $(targets)) = $SRC, md5 $src_md5)"
+}
+
+# cm_restore_any: the cluster manager tries restore on each live node by
+# priority until one takes the mirror; every refusal's code is noted.
+# Sets CM_NODE (or "") and REFUSED ("node:code ...").
+cm_restore_any() {
+  local n out rc order
+  REFUSED=""
+  order=$(for n in "$@"; do echo "${PRIO[$n]} $n"; done | sort -n | cut -d' ' -f2)
+  for n in $order; do
+    out=$(nr "$n" restore $TAG 2>&1); rc=$?
+    echo "$out" | sed "s/^/      [$n restore] /" >> "$FLOG"
+    if [ $rc = 0 ]; then CM_NODE=$n; log "    cluster manager: $TAG in service on $n${REFUSED:+ (refused: $REFUSED)}"; return 0; fi
+    REFUSED+="$n:$rc "
+  done
+  CM_NODE=""
+  log "    cluster manager: no node took $TAG (refused: $REFUSED)"
+}
+new_source() { SRC=$1; }
+
+# inflight_evidence NODE (crashed): is the write in flight at the crash on
+# NODE's leg, and is its bitmap chunk dirty there? (For the log: a returning
+# leg's in-flight block must be covered by a dirty chunk, or a bitmap
+# resync leaves the legs different there.)
+inflight_evidence() {
+  local img off blk
+  img=$(image "$1"); off=$(host_data_offset "$img") || exit 1
+  blk=$("$NRLOAD" check --dev "$img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" | sed -n 's/^in-flight write: seq [0-9]* in block \([0-9]*\)$/\1/p')
+  if [ -z "$blk" ]; then log "    $1's leg: the in-flight write is not there"; return 0; fi
+  log "    $1's leg: holds the in-flight write (block $blk); its bitmap chunk $((blk * 4096 / CHUNK)) is $(python3 - "$img" $((blk * 4096 / CHUNK)) <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.seek(4096); sb = f.read(4096)
+boff = 4096 + 512 * struct.unpack_from("<i", sb, 96)[0]
+c = int(sys.argv[2]); f.seek(boff + 256 + c // 8)
+print("dirty" if f.read(1)[0] >> (c % 8) & 1 else "CLEAN")
+PY
+) on disk"
+}
+
+# --- the faults. Each starts with the writer running on SRC and every leg in sync.
+dwell() { rnd $(($2 - $1 + 1)); sleep $(($1 + R)); }
+
+f_target-crash() {
+  pick_target
+  log "  crash $T; $SRC keeps writing"
+  lab crash "$T" > /dev/null
+  dwell 2 8
+  wait_leg_failed
+  writer_stop; before_trigger
+  lab boot "$T" > /dev/null; start_monitors "$T"
+  resync_pass
+  settle partial
+}
+
+f_source-crash() {
+  local old=$SRC
+  log "  crash the source $old under load"
+  lab crash "$old" > /dev/null; writer_crashed
+  inflight_evidence "$old"
+  CM_NODES=$(targets | tr '\n' ' ')
+  cm_restore_any $CM_NODES
+  [ -n "$CM_NODE" ] || fail "no target took $TAG over after the source $old crashed in sync (refused: $REFUSED)"
+  new_source "$CM_NODE"
+  writer_start
+  dwell 2 8
+  writer_stop; before_trigger
+  lab boot "$old" > /dev/null; start_monitors "$old"
+  resync_pass
+  settle partial
+}
+
+f_link-cut() {
+  pick_target
+  log "  cut the link $SRC <-> $T under load"
+  lab cut "$SRC" "$T" 2> /dev/null
+  dwell 2 12
+  writer_stop; before_trigger
+  lab heal 2> /dev/null
+  resync_pass
+  settle partial
+}
+
+f_netem() {
+  pick_target
+  local spec=("delay 40ms 20ms loss 3% reorder 25% 50%" "delay 100ms loss 10%" "loss 30%" "delay 20ms 10ms reorder 50% 50% duplicate 2%")
+  rnd ${#spec[@]}
+  local which=$R node
+  rnd 2; [ $R = 0 ] && node=$T || node=$SRC
+  log "  netem on $node: ${spec[$which]}"
+  # shellcheck disable=SC2086
+  lab netem "$node" ${spec[$which]} 2> /dev/null || fail "netem refused"
+  dwell 4 10
+  lab netem "$node" off 2> /dev/null
+  writer_stop; before_trigger
+  resync_pass
+  settle partial
+}
+
+f_pause-resume() {
+  pick_target
+  log "  pause $T under load"
+  nr "$SRC" pause $TAG "$T" > "$OUT/pass.out" 2>&1 || fail "pause $T failed: $(tail -n1 "$OUT/pass.out")"
+  dwell 2 8
+  writer_stop; before_trigger
+  nr "$SRC" resume $TAG "$T" >> "$OUT/pass.out" 2>&1 || fail "resume $T failed: $(tail -n1 "$OUT/pass.out")"
+  settle partial
+}
+
+f_switchover() {
+  pick_target
+  local old=$SRC
+  log "  planned switchover $old -> $T (the application stops first)"
+  writer_stop
+  nr "$old" remove $TAG > "$OUT/pass.out" 2>&1 || fail "remove on $old failed: $(tail -n1 "$OUT/pass.out")"
+  SRC=$T; before_trigger
+  nr "$T" restore $TAG >> "$OUT/pass.out" 2>&1 || fail "restore on $T after a clean remove on $old failed: $(tail -n1 "$OUT/pass.out")"
+  new_source "$T"
+  settle partial
+}
+
+# A resync copying slowly: the target was away while the writer dirtied
+# chunks, comes back at a speed limit of 2000 KB/s.
+slow_resync_start() {
+  pick_target
+  log "  crash $T, write, bring it back at a resync speed of 2000 KB/s"
+  lab crash "$T" > /dev/null
+  dwell 4 8
+  wait_leg_failed
+  # Writes go to the source's leg alone now: let them dirty at least 100
+  # chunks (a write may stay blocked a while after md failed the leg).
+  local i
+  for i in $(seq 30); do [ "$(dirty_of "$SRC")" -ge 100 ] && break; sleep 2; done
+  writer_stop
+  nr "$SRC" set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set --speed-limit failed"
+  before_trigger
+  log "    $DIRTY dirty chunks to resync"
+  lab boot "$T" > /dev/null; start_monitors "$T"
+  resync_pass
+  for i in $(seq 40); do [ "$(flag "$T" sync_state)" = resyncing ] && break; sleep 0.5; done
+  [ "$(flag "$T" sync_state)" = resyncing ] || fail "$T is not resyncing after the pass: $(flag "$T" sync_state)"
+  dwell 1 3
+  AT=$(try_on "$SRC" sed -n 's/.*recovery = *\([0-9.]*%\).*/\1/p' /proc/mdstat | head -n1)
+  [ -n "$AT" ] || fail "harness: $T's resync of $DIRTY chunks at 1000 KB/s ended before the crash"
+  log "    $T at $AT of its resync"
+}
+f_target-crash-in-resync() {
+  slow_resync_start
+  log "  crash $T in the middle of its resync"
+  lab crash "$T" > /dev/null
+  wait_leg_failed
+  nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
+  before_trigger
+  lab boot "$T" > /dev/null; start_monitors "$T"
+  resync_pass
+  settle partial
+}
+f_source-crash-in-resync() {
+  slow_resync_start
+  local old=$SRC half=$T
+  log "  crash the source $old while $half is half-resynced"
+  lab crash "$old" > /dev/null
+  CM_NODES=$(targets | tr '\n' ' ')
+  cm_restore_any $CM_NODES
+  [ "$CM_NODE" = "$half" ] && fail "the half-resynced copy on $half was brought into service"
+  if [ -z "$CM_NODE" ] || [ "${PRIO[$half]}" -lt "${PRIO[$CM_NODE]}" ]; then
+    [[ " $REFUSED " == *" $half:15 "* ]] || fail "$half's restore was not refused as half-resynced (15): $REFUSED"
+  fi
+  if [ -z "$CM_NODE" ]; then
+    log "    nobody may take over: boot $old and restore there"
+    lab boot "$old" > /dev/null; start_monitors "$old"
+    SRC=$old; before_trigger   # its restore resumes the half-done resync
+    cm_restore_any "$old"
+    [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
+    nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
+    resync_pass
+    settle any
+  else
+    new_source "$CM_NODE"
+    nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
+    before_trigger
+    lab boot "$old" > /dev/null; start_monitors "$old"
+    resync_pass
+    settle any
+  fi
+}
+
+f_blank-disk() {
+  pick_target
+  log "  $T's disk comes back blank"
+  lab crash "$T" > /dev/null
+  local img; img=$(image "$T")
+  rm -f "$img" && truncate -s 128M "$img"
+  wait_leg_failed
+  writer_stop; before_trigger
+  lab boot "$T" > /dev/null; start_monitors "$T"
+  resync_pass
+  settle "full:blank disk"
+}
+
+f_monitor-killed() {
+  pick_target
+  log "  kill -9 the monitor on $SRC; crash and boot $T; a new monitor must resync it alone"
+  on "$SRC" sh -c 'kill -9 "$(cat /run/netraid/monitor.pid)"'
+  lab crash "$T" > /dev/null
+  dwell 2 6
+  wait_leg_failed
+  writer_stop; before_trigger
+  lab boot "$T" > /dev/null; start_monitors "$T"
+  sleep 3
+  [[ "$(md_health "$SRC")" == *_* ]] || fail "$T came back into the array with no monitor and no resync pass"
+  start_monitors "$SRC"
+  wait_healthy "$SRC" $TAG 120
+  settle partial
+}
+
+f_both-crash() {
+  local old=$SRC n order=() first
+  log "  crash every system under load"
+  for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && lab crash "$n" > /dev/null; done
+  writer_crashed
+  inflight_evidence "$old"
+  for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && order+=("$n"); done
+  rnd ${#order[@]}; first=${order[$R]}
+  lab boot "$first" > /dev/null
+  dwell 0 3
+  for n in "${order[@]}"; do [ "$n" != "$first" ] && lab boot "$n" > /dev/null; done
+  log "    booted $first first, then the others"
+  start_monitors "${order[@]}"
+  SRC=$old; before_trigger
+  cm_restore_any "${order[@]}"
+  [ "$CM_NODE" = "$old" ] || fail "after every system crashed, $TAG went in service on '${CM_NODE:-nobody}', not on its last source $old (refused: $REFUSED)"
+  resync_pass
+  settle partial
+}
+
+f_cut-then-source-crash() {
+  pick_target
+  local old=$SRC stale=$T i
+  log "  cut $old <-> $stale; $old writes on; once $stale knows it is out of sync, $old crashes"
+  lab cut "$old" "$stale" 2> /dev/null
+  for i in $(seq 120); do [ "$(flag "$stale" sync_state)" = out_of_sync ] && break; sleep 0.5; done
+  [ "$(flag "$stale" sync_state)" = out_of_sync ] || fail "$stale was not told out_of_sync within 60 s of the cut"
+  dwell 1 4
+  lab crash "$old" > /dev/null; writer_crashed
+  inflight_evidence "$old"
+  lab heal 2> /dev/null
+  CM_NODES=$(targets | tr '\n' ' ')
+  cm_restore_any $CM_NODES
+  [ "$CM_NODE" = "$stale" ] && fail "the stale copy on $stale was brought into service"
+  if [ -z "$CM_NODE" ] || [ "${PRIO[$stale]}" -lt "${PRIO[$CM_NODE]}" ]; then
+    [[ " $REFUSED " == *" $stale:11 "* ]] || fail "$stale's restore was not refused as stale (11): $REFUSED"
+  fi
+  if [ -z "$CM_NODE" ]; then
+    lab boot "$old" > /dev/null; start_monitors "$old"
+    SRC=$old; before_trigger   # its restore resyncs the stale target
+    cm_restore_any "$old"
+    [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
+  else
+    new_source "$CM_NODE"
+    before_trigger
+    lab boot "$old" > /dev/null; start_monitors "$old"
+  fi
+  resync_pass
+  settle partial
+}
+
+f_unextend-extend() {
+  pick_target
+  log "  unextend $T under load, then extend it again"
+  nr "$SRC" unextend $TAG "$T" > "$OUT/pass.out" 2>&1 || fail "unextend $T failed: $(tail -n1 "$OUT/pass.out")"
+  GONE[$T]=1
+  dwell 2 6
+  nr "$SRC" extend $TAG --target "$T" --priority "${PRIO[$T]}" >> "$OUT/pass.out" 2>&1 || fail "extend $T failed: $(tail -n1 "$OUT/pass.out")"
+  unset "GONE[$T]"
+  writer_stop; DIRTY=0; nbd_baseline "$SRC"; mark_logs
+  echo "$TAG: $T: add (full resync): extended again (initial sync)" >> "$OUT/pass.out"
+  settle "full:extended again"
+}
+
+# --- the self-tests: the checks must be able to fail.
+self_test() {
+  local img off out rc blk t
+  step "self-test 1: one acknowledged block flipped on the in-service copy ($SRC) is reported"
+  writer_stop
+  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  cp --sparse=always "$img" "$OUT/selftest.img"
+  out=$("$NRLOAD" check --dev "$OUT/selftest.img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" --flip-acked); rc=$?
+  rm -f "$OUT/selftest.img"
+  echo "$out" | sed 's/^/    /'
+  blk=$(sed -n 's/^FLIPPED block \([0-9]*\):.*/\1/p' <<< "$out")
+  [ $rc = 1 ] && [ -n "$blk" ] && grep -q "^LOST block $blk:" <<< "$out" || fail "self-test 1: the checker did not report the flipped block (exit $rc)"
+
+  step "self-test 2: a resync whose bitmap merge had nothing to merge leaves the legs different, and the checks say so"
+  # netraid has no switch to turn the merge off; its input is wiped instead:
+  # the returning old source's bitmap bits, on its disk image, while it is down.
+  t=$(targets | head -n1)
+  local old=$SRC
+  # No monitor on $old: it would tell $t it is out of sync, and $t would
+  # (rightly) refuse to take over.
+  on "$old" sh -c 'kill "$(cat /run/netraid/monitor.pid)"'
+  writer_start; sleep 2
+  lab cut "$old" "$t" 2> /dev/null
+  sleep 3
+  wait_leg_failed
+  writer_stop
+  lab crash "$old" > /dev/null
+  lab heal 2> /dev/null
+  cm_restore_any "$t"
+  [ "$CM_NODE" = "$t" ] || fail "self-test 2: $t did not take over (refused: $REFUSED)"
+  new_source "$t"
+  python3 - "$(image "$old")" <<'PY' || fail "self-test 2: could not clear the bitmap"
+import struct, sys
+f = open(sys.argv[1], "r+b")
+f.seek(4096); sb = f.read(4096)
+assert struct.unpack_from("<I", sb, 0)[0] == 0xa92b4efc, "no md superblock"
+boff = 4096 + 512 * struct.unpack_from("<i", sb, 96)[0]
+f.seek(boff); bm = f.read(256)
+assert struct.unpack_from("<I", bm, 0)[0] == 0x6d746962, "no bitmap"
+sync_size = struct.unpack_from("<Q", bm, 40)[0]; chunk = struct.unpack_from("<I", bm, 52)[0]
+nbits = -(-sync_size * 512 // chunk)
+f.seek(boff + 256); f.write(b"\0" * (-(-nbits // 8))); f.close()
+print("    cleared %d bitmap bits of %s" % (nbits, sys.argv[1]))
+PY
+  lab boot "$old" > /dev/null; start_monitors "$old"
+  nr "$SRC" resync $TAG > "$OUT/pass.out" 2>&1
+  sed 's/^/    /' "$OUT/pass.out" | grep -i 'merg\|add\|resync' || true
+  nr "$SRC" wait $TAG --timeout 300 > /dev/null || fail "self-test 2: no in-sync mirror after the resync"
+  # The acknowledged writes n1 made alone are lost on n2 by design here
+  # (DataKeeper's Scenario 1 without the out_of_sync news); what must fire
+  # is the leg comparison, in a subshell, and verify.
+  out=$( (check_legs) 2>&1 ); rc=$?
+  echo "$out" | tail -n 3 | sed 's/^/    /'
+  [ $rc != 0 ] && grep -q "legs of $SRC and $old differ" <<< "$out" || fail "self-test 2: the leg comparison did not report the divergence (exit $rc)"
+  out=$(nr "$SRC" verify $TAG --no-regions 2>&1); rc=$?
+  echo "    verify: $(tail -n1 <<< "$out")"
+  [ $rc = 1 ] || fail "self-test 2: netraid verify exited $rc on diverged legs, expected 1"
+  step "self-test 2: repaired by a full resync of $old"
+  nr "$SRC" fullresync $TAG "$old" > /dev/null 2>&1 || fail "fullresync $old failed"
+  nr "$SRC" wait $TAG --timeout 300 > /dev/null || fail "fullresync $old did not finish"
+  check_legs > /dev/null
+  # A new epoch of the load: the writes n1 made alone were discarded by
+  # design, so the rest of the run checks a fresh ack log of another seed.
+  mv "$ACKS" "$OUT/acks.selftest.log"
+  WSEED=$((SEED + 1000000))
+  writer_start
+}
+
+# --- the run
+trap campaign_exit EXIT
+step "seed $SEED, $FAULTS faults, topology $TOPO, kinds: ${KIND_LIST[*]}; output in $OUT"
+echo "seed $SEED faults $FAULTS topology $TOPO kinds ${KIND_LIST[*]}" > "$FLOG"
+echo "replay: $REPLAY" >> "$FLOG"
+lab_up "$TOPO" --disks 128M
+trap campaign_exit EXIT
+netraid_lab_setup
+CM_NODES="$ALL_NODES"
+step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), raw, chunk $CHUNK_KIB KiB; monitors on every node; writer on n1"
+nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+for n in $ALL_NODES; do
+  [ "$n" = n1 ] || nr n1 extend $TAG --target "$n" --priority "${PRIO[$n]}" > /dev/null || fail "extend to $n failed"
+done
+wait_synced n1
+start_monitors $ALL_NODES
+writer_start
+sleep 3
+[ "$(acked)" -gt 0 ] || fail "the writer acknowledged nothing in 3 s: $(try_on n1 cat /var/log/netraid/nrload.log)"
+step "writer: $(acked) writes acknowledged in 3 s"
+[ $SELFTEST = 1 ] && self_test
+
+T0=$SECONDS
+for FAULT_NO in $(seq 1 "$FAULTS"); do
+  rnd ${#KIND_LIST[@]}
+  [ $INORDER = 1 ] && R=$(((FAULT_NO - 1) % ${#KIND_LIST[@]}))
+  KIND=${KIND_LIST[$R]}
+  t0=$SECONDS
+  step "fault $FAULT_NO/$FAULTS: $KIND (source $SRC, $(acked) writes acknowledged)"
+  echo "fault $FAULT_NO $KIND source=$SRC acked=$(acked)" >> "$FLOG"
+  dwell 1 5   # under load until the fault
+  "f_$KIND"
+  writer_start
+  COUNT[$KIND]=$((${COUNT[$KIND]:-0} + 1))
+  SECS[$KIND]=$((${SECS[$KIND]:-0} + SECONDS - t0))
+  log "  fault $FAULT_NO $KIND passed in $((SECONDS - t0)) s"
+done
+writer_stop
+step "summary"
+{
+  echo "campaign seed $SEED, topology $TOPO, $FAULTS faults in $((SECONDS - T0)) s"
+  printf '  %-24s %6s %12s\n' "fault kind" count "s per fault"
+  for k in "${KIND_LIST[@]}"; do
+    [ -n "${COUNT[$k]:-}" ] && printf '  %-24s %6d %12d\n' "$k" "${COUNT[$k]}" $((SECS[$k] / COUNT[$k]))
+  done | sort -u
+  echo "  acknowledged writes: $(acked) in all; checks: $CHECKS (acked writes checked, summed over checks: $ACKED_CHECKED)"
+  echo "  lost acknowledged writes: $LOST"
+  echo "  diverged legs: $DIVERGED"
+  echo "  full resyncs: $FULL"
+  [ -n "$FULL_WHY" ] && printf '%s' "$FULL_WHY"
+  [ $RATIO_N -gt 0 ] && echo "  mean resync bytes / dirty bytes: $(awk -v s="$RATIO_SUM" -v n=$RATIO_N 'BEGIN {printf "%.3f", s / n}') over $RATIO_N partial resyncs"
+} | tee -a "$FLOG" | tee "$OUT/summary.txt"
+echo "PASS campaign seed $SEED ($FAULTS faults, topology $TOPO)"
