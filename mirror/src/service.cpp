@@ -8,6 +8,7 @@
 #include "netraid/flags/flag_error.hpp"
 #include "netraid/flags/generation_id.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mdadm/member_metadata.hpp"
 #include "netraid/mdadm/sysfs_values.hpp"
 #include "netraid/mirror/advice.hpp"
 #include "netraid/mirror/failover_plan.hpp"
@@ -155,6 +156,34 @@ void serve_reads(const Context& ctx, const ServiceFacts& facts) {
   }
 }
 
+// The chunks the local leg's on-disk bitmap holds dirty before md assembles
+// it. Empty when there is no bitmap or it cannot be read (said, not fatal:
+// md's own reading of the bitmap still applies).
+std::vector<std::uint64_t> dirty_before_assembly(const Context& ctx, const ServiceFacts& facts) {
+  try {
+    ctx.run({"blockdev", "--flushbufs", facts.self.device});  // a target's leg was written by nbdkit
+    return ctx.system->read_member(facts.self.device).dirty_chunks;
+  } catch (const std::exception& e) {
+    ctx.say(facts.mirror.tag + ": warning: the bitmap of " + facts.self.device + " could not be read before assembly (" +
+            e.what() + "): md's reading of it applies");
+    return {};
+  }
+}
+
+// md started on one leg forgets the dirty bits of its bitmap when the
+// superblock never recorded the other leg's failure (events_cleared equal to
+// events: a source that crashed while md was still failing the NBD leg).
+// Those bits cover the writes in flight at the crash, which reached only this
+// leg; a bitmap re-add would then copy none of them and the legs would differ.
+// Marking them again makes every later re-add copy them.
+void keep_dirty_chunks(const Context& ctx, const ServiceFacts& facts, const std::vector<std::uint64_t>& dirty) {
+  if (dirty.empty()) return;
+  ctx.say(facts.mirror.tag + ": keeping the " + std::to_string(dirty.size()) + " chunk(s) dirty in " +
+          facts.self.device + "'s bitmap for the targets' resync");
+  for (const auto& piece : mdadm::format_bitmap_set_bits(mdadm::to_ranges(dirty)))
+    ctx.system->md_write(md_name(facts.mirror.md_device), "bitmap_set_bits", piece);
+}
+
 void mount_if_configured(const Context& ctx, const config::MirrorConfig& m) {
   if (m.mount_dir.empty() || mounted(ctx, m)) return;
   ctx.say("mounting " + m.md_device + " on " + m.mount_dir);
@@ -173,8 +202,10 @@ void take_over(Context& ctx, ServiceFacts& facts, const flags::ServiceDecision& 
   const auto before = ClaimedFlags::read(s, tag);
   // Flags first: once md writes, this system is the source of a new term.
   claim_flags(s, facts, d);
+  std::vector<std::uint64_t> dirty;
   try {
     choose_md_device(ctx, facts);
+    dirty = dirty_before_assembly(ctx, facts);
     ctx.say(tag + ": assembling " + facts.mirror.md_device + " from the local leg " + facts.self.device + " alone");
     const auto r = ctx.mdadm(mdadm::assemble_argv(facts.mirror.md_device, {facts.self.device}));
     if (r.exit_code != 0)
@@ -184,6 +215,7 @@ void take_over(Context& ctx, ServiceFacts& facts, const flags::ServiceDecision& 
     before.put_back(s, tag, facts.mirror);
     throw;
   }
+  keep_dirty_chunks(ctx, facts, dirty);
   serve_reads(ctx, facts);
   apply_tunable_speed_limits(ctx, facts.mirror);
   if (d.clear_data_corrupt) s.clear_data_corrupt(tag);

@@ -85,6 +85,46 @@ TEST_CASE("restore: a target whose source died claims the flags before md assemb
   CHECK(t.n2.said_line("1 of 1 target(s) not mirroring"));
 }
 
+TEST_CASE("restore: the chunks dirty on the local leg before assembly are marked again in md's bitmap") {
+  // md started on one leg may drop them (a source that crashed while md was
+  // still failing the NBD leg); the returning targets' re-add must copy them.
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  t.n2.system->members["/dev/ubda"] = fake::md_superblock(120, {455, 7, 8, 9});
+  mirror::failover::restore(t.n2.ctx, kTag, false);
+  const auto& sys = *t.n2.system;
+  const int read = sys.index_of("run blockdev --flushbufs /dev/ubda");
+  const int assemble = sys.index_of("run mdadm --assemble --run /dev/md0 /dev/ubda");
+  const int marked = sys.index_of("md_write md0 bitmap_set_bits 7-9 455");
+  REQUIRE(read >= 0);
+  REQUIRE(assemble >= 0);
+  REQUIRE(marked >= 0);
+  CHECK(read < assemble);
+  CHECK(assemble < marked);
+  CHECK(marked < sys.index_of("on n1: serve datarep"));  // before any target is re-added
+  CHECK(t.n2.said_line("keeping the 4 chunk(s) dirty"));
+}
+
+TEST_CASE("restore: a clean bitmap marks nothing, an unreadable one is said and md's own reading applies") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  mirror::failover::restore(t.n2.ctx, kTag, false);
+  CHECK(!t.n2.system->saw("bitmap_set_bits"));
+
+  TakeoverOnN2 u;
+  u.source_seen_since_boot();
+  // Readable when restore checks the leg, unreadable just before assembly.
+  u.n2.system->on_run = [&](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
+    if (argv[0] == "blockdev" && u.n2.system->saw("stop serving")) u.n2.system->members.erase("/dev/ubda");
+    if (argv.size() > 1 && argv[1] == "--assemble") u.n2.system->members["/dev/ubda"] = fake::md_superblock(120);
+    return std::nullopt;
+  };
+  mirror::failover::restore(u.n2.ctx, kTag, false);
+  CHECK(u.n2.said_line("could not be read before assembly"));
+  CHECK(u.n2.system->saw("run mdadm --assemble"));
+  CHECK(!u.n2.system->saw("bitmap_set_bits"));
+}
+
 TEST_CASE("restore: when md cannot assemble, the flags are put back as they were") {
   TakeoverOnN2 t;
   t.source_seen_since_boot();
