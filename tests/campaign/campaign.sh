@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$SEED" =~ ^[0-9]+$ && "$FAULTS" =~ ^[0-9]+$ ]] || { echo "campaign: --seed and --faults take numbers" >&2; exit 2; }
 case "$TOPO" in 2 | 3) ;; *) echo "campaign: --topology is 2 or 3 (n+1 is not done yet)" >&2; exit 2 ;; esac
-case "$LOAD" in direct) ;; fsync) echo "campaign: --load fsync (ext4) is not done yet" >&2; exit 2 ;; *) exit 2 ;; esac
+case "$LOAD" in direct | fsync) ;; *) echo "campaign: --load is direct (O_DIRECT|O_DSYNC on the md device) or fsync (write + fdatasync of a file in ext4 on it)" >&2; exit 2 ;; esac
 export NETRAID_LAB="${NETRAID_LAB:-campaign}"
 . "$(dirname "$0")/../lab/lib.sh"
 
@@ -60,17 +60,20 @@ KINDS="${KINDS//,/ }"
 for k in $KINDS; do [[ " $ALL_KINDS " == *" $k "* ]] || { echo "campaign: unknown fault kind '$k' (kinds: $ALL_KINDS)" >&2; exit 2; }; done
 read -r -a KIND_LIST <<< "$KINDS"
 
-OUT="${OUT:-/var/tmp/netraid-campaign/$NETRAID_LAB-seed$SEED-t$TOPO}"
+OUT="${OUT:-/var/tmp/netraid-campaign/$NETRAID_LAB-seed$SEED-t$TOPO$([ "$LOAD" = fsync ] && echo -fsync)}"
 rm -rf "$OUT" && mkdir -p "$OUT" || { echo "campaign: cannot make $OUT" >&2; exit 1; }
 FLOG="$OUT/faults.log"
 ACKS="$OUT/acks.log"   # on the host; the nodes see it through hostfs
 NRLOAD="$BUILD_DIR/tests/campaign/nrload"
 [ -x "$NRLOAD" ] || skip "nrload is not built at $NRLOAD: build the tree first"
-BLOCKS=8192            # the writer's area: the first 32 MiB of the array
+BLOCKS=8192            # the writer's area: the first 32 MiB of the array, or a 32 MiB file
+MNT=/mnt                # --load fsync: ext4 on the mirror, mounted where the mirror is in service
+LOADFILE=$MNT/load.dat
+MAP=()                 # --load fsync: where the file's bytes are on the array (nrload --map)
 PAUSE_MS=2
 CHUNK=$((CHUNK_KIB * 1024))
 DEV=""
-REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')"
+REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')$([ "$LOAD" = fsync ] && echo ' --load fsync')"
 log() { echo "$*" | tee -a "$FLOG"; }
 
 # A violation (or a harness command that failed: lib.sh's fail) stops the run.
@@ -136,11 +139,37 @@ host_data_offset() {
 }
 
 # --- the load
+# load_file_map: --load fsync writes a file of BLOCKS blocks in ext4; it is
+# written out once (overwrites in place never move its blocks in ext4), and
+# filefrag's extents say where its bytes are on the array, so the host checks
+# the legs' disk images as for the raw load.
+load_file_map() {
+  on n1 dd if=/dev/zero of="$LOADFILE" bs=4096 count="$BLOCKS" conv=fsync status=none
+  try_on n1 filefrag -v "$LOADFILE" > "$OUT/filefrag.txt" || fail "filefrag -v $LOADFILE failed on n1"
+  python3 - "$OUT/filefrag.txt" "$((BLOCKS * 4096))" > "$OUT/load.map" <<'PY' || fail "cannot map $LOADFILE from filefrag: $(head -n 3 "$OUT/filefrag.txt" | tr '\n' ' ')"
+import re, sys
+text = open(sys.argv[1]).read()
+bs = int(re.search(r"blocks of (\d+) bytes", text).group(1))
+total = 0
+for m in re.finditer(r"^\s*\d+:\s*(\d+)\.\.\s*\d+:\s*(\d+)\.\.\s*\d+:\s*(\d+):", text, re.M):
+    logical, physical, length = (int(g) for g in m.groups())
+    print(logical * bs, physical * bs, length * bs)
+    total += length * bs
+sys.exit(0 if total >= int(sys.argv[2]) else 1)
+PY
+  MAP=(--map "$OUT/load.map")
+  log "    load: $LOADFILE in ext4, $(wc -l < "$OUT/load.map") extent(s) on the array"
+}
 WRITER_ON=""
 writer_start() {
-  DEV=$(nr "$SRC" status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
-  [ -n "$DEV" ] || fail "no md device of $TAG in status on $SRC"
-  on "$SRC" test -b "$DEV"
+  if [ "$LOAD" = fsync ]; then
+    try_on "$SRC" mountpoint -q "$MNT" || fail "$TAG's filesystem is not mounted on $MNT on $SRC, where it is in service"
+    DEV=$LOADFILE
+  else
+    DEV=$(nr "$SRC" status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
+    [ -n "$DEV" ] || fail "no md device of $TAG in status on $SRC"
+    on "$SRC" test -b "$DEV"
+  fi
   on "$SRC" sh -c 'setsid "$1" write --dev "$2" --seed "$3" --blocks "$4" --log "$5" --mode "$6" --pause-ms "$7" > /var/log/netraid/nrload.log 2>&1 < /dev/null & echo $! > /run/nrload.pid' \
     sh "$NRLOAD" "$DEV" "$WSEED" "$BLOCKS" "$ACKS" "$LOAD" "$PAUSE_MS"
   WRITER_ON=$SRC
@@ -189,11 +218,12 @@ resync_pass() { nr "$SRC" resync $TAG >> "$OUT/pass.out" 2>&1; }
 
 declare -A COUNT=() SECS=()
 FULL=0 FULL_WHY="" CHECKS=0 LOST=0 DIVERGED=0 RATIO_SUM=0 RATIO_N=0 ACKED_CHECKED=0
-# settle EXPECT: every target back and in sync, then every check.
-# EXPECT: partial (bound 3 applies), full:WHY (a full resync is due), any
-# (no bound: e.g. two passes).
+# settle EXPECT [TARGET]: every target back and in sync, then every check.
+# EXPECT: partial (bound 3 applies), full:WHY (a full resync is due: to
+# TARGET only when given, the other targets partial), any (no bound: e.g.
+# two passes).
 settle() {
-  local expect="$1" t nbd bytes max merged log
+  local expect_all="$1" full_target="${2:-}" expect t nbd bytes max merged log
   nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 || {
     resync_pass
     nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 ||
@@ -203,6 +233,8 @@ settle() {
   echo "$log" | sed -n '/: \(re-add\|add (full\|merging\|.*resync:\)/s/^/      /p' | tee -a "$FLOG"
   grep -qi "split brain" <<< "$log" && fail "a resync pass met a split brain: $(grep -i 'split brain' <<< "$log" | head -n1)"
   for t in $(targets); do
+    expect=$expect_all
+    [[ "$expect" == full:* && -n "$full_target" && "$t" != "$full_target" ]] && expect=partial
     nbd=$(nbd_of "$SRC" "$t")
     [ -n "$nbd" ] || fail "no NBD leg of $t recorded on $SRC"
     bytes=$(bytes_written_since_baseline "$SRC" "$nbd")
@@ -245,7 +277,7 @@ check_all() {
   done
   on "$SRC" sync
   img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
-  out=$("$NRLOAD" check --dev "$img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS"); rc=$?
+  out=$("$NRLOAD" check --dev "$img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS"); rc=$?
   log "    check ($SRC, in service): $(tail -n1 <<< "$out")"
   CHECKS=$((CHECKS + 1)); ACKED_CHECKED=$((ACKED_CHECKED + $(acked)))
   if [ $rc != 0 ]; then
@@ -302,7 +334,7 @@ new_source() { SRC=$1; }
 inflight_evidence() {
   local img off blk
   img=$(image "$1"); off=$(host_data_offset "$img") || exit 1
-  blk=$("$NRLOAD" check --dev "$img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" | sed -n 's/^in-flight write: seq [0-9]* in block \([0-9]*\)$/\1/p')
+  blk=$("$NRLOAD" check --dev "$img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" | sed -n 's/^in-flight write: seq [0-9]* in block \([0-9]*\)$/\1/p')
   if [ -z "$blk" ]; then log "    $1's leg: the in-flight write is not there"; return 0; fi
   log "    $1's leg: holds the in-flight write (block $blk); its bitmap chunk $((blk * 4096 / CHUNK)) is $(python3 - "$img" $((blk * 4096 / CHUNK)) <<'PY'
 import struct, sys
@@ -472,7 +504,7 @@ f_blank-disk() {
   writer_stop; before_trigger
   lab boot "$T" > /dev/null; start_monitors "$T"
   resync_pass
-  settle "full:blank disk"
+  settle "full:blank disk" "$T"
 }
 
 f_monitor-killed() {
@@ -552,7 +584,7 @@ f_unextend-extend() {
   unset "GONE[$T]"
   writer_stop; DIRTY=0; nbd_baseline "$SRC"; mark_logs
   echo "$TAG: $T: add (full resync): extended again (initial sync)" >> "$OUT/pass.out"
-  settle "full:extended again"
+  settle "full:extended again" "$T"
 }
 
 # --- the self-tests: the checks must be able to fail.
@@ -562,7 +594,7 @@ self_test() {
   writer_stop
   img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
   cp --sparse=always "$img" "$OUT/selftest.img"
-  out=$("$NRLOAD" check --dev "$OUT/selftest.img" --offset "$off" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" --flip-acked); rc=$?
+  out=$("$NRLOAD" check --dev "$OUT/selftest.img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" --flip-acked); rc=$?
   rm -f "$OUT/selftest.img"
   echo "$out" | sed 's/^/    /'
   blk=$(sed -n 's/^FLIPPED block \([0-9]*\):.*/\1/p' <<< "$out")
@@ -632,12 +664,15 @@ lab_up "$TOPO" --disks 128M
 trap campaign_exit EXIT
 netraid_lab_setup
 CM_NODES="$ALL_NODES"
-step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), raw, chunk $CHUNK_KIB KiB; monitors on every node; writer on n1"
-nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), $([ "$LOAD" = fsync ] && echo "ext4 on $MNT" || echo raw), chunk $CHUNK_KIB KiB; monitors on every node; writer on n1"
+MOUNT_ARGS=()
+[ "$LOAD" = fsync ] && MOUNT_ARGS=(--mount "$MNT" --fstype ext4)
+nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB "${MOUNT_ARGS[@]}" > /dev/null || fail "create failed"
 for n in $ALL_NODES; do
   [ "$n" = n1 ] || nr n1 extend $TAG --target "$n" --priority "${PRIO[$n]}" > /dev/null || fail "extend to $n failed"
 done
 wait_synced n1
+[ "$LOAD" = fsync ] && load_file_map
 start_monitors $ALL_NODES
 writer_start
 sleep 3

@@ -3,7 +3,7 @@
 //
 //   nrload write --dev PATH --seed S --blocks N --log ACKLOG [--mode direct|fsync]
 //                [--pause-ms MS] [--count M]
-//   nrload check --dev PATH --seed S --blocks N --log ACKLOG [--offset BYTES] [--flip-acked]
+//   nrload check --dev PATH --seed S --blocks N --log ACKLOG [--offset BYTES] [--map FILE] [--flip-acked]
 //
 // write: writes numbered 4 KiB blocks into the first N blocks of PATH, one at
 // a time. Write number `seq` (1, 2, ...) goes to block block_of(seed, seq),
@@ -25,6 +25,10 @@
 // offset in a disk image) and checks every block against ACKLOG: a block
 // holds the last acknowledged write to it, or (only the block of the write
 // after the last acknowledged one) that in-flight write. Anything else is
+// --map FILE: the writer wrote a file in a filesystem; FILE lists where its
+// bytes are on PATH, one extent a line: "FILE_OFFSET DEVICE_OFFSET LENGTH" in
+// bytes (DEVICE_OFFSET from --offset on; from `filefrag -v`). Extents need not
+// be 4 KiB aligned: a block is read piece by piece.
 // reported on stdout, one line per block: "LOST block B: expected seq A ...,
 // found ...". Prints a summary line and exits 0 (every acknowledged write
 // there), 1 (some lost), 2 (usage or I/O error). --flip-acked: the checker's
@@ -35,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -105,13 +110,13 @@ int64_t decode(const unsigned char* buf, uint64_t seed, uint64_t block, std::str
 }
 
 struct Args {
-  std::string cmd, dev, log, mode = "direct";
+  std::string cmd, dev, log, mode = "direct", map;
   uint64_t seed = 0, blocks = 0, offset = 0, count = 0, pause_ms = 0;
   bool flip = false;
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "nrload: %s\nusage: nrload write|check --dev PATH --seed S --blocks N --log ACKLOG [--mode direct|fsync] [--pause-ms MS] [--count M] [--offset BYTES] [--flip-acked]\n", why);
+  std::fprintf(stderr, "nrload: %s\nusage: nrload write|check --dev PATH --seed S --blocks N --log ACKLOG [--mode direct|fsync] [--pause-ms MS] [--count M] [--offset BYTES] [--map FILE] [--flip-acked]\n", why);
   std::exit(2);
 }
 
@@ -141,6 +146,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--offset") a.offset = number(val(), "--offset");
     else if (k == "--count") a.count = number(val(), "--count");
     else if (k == "--pause-ms") a.pause_ms = number(val(), "--pause-ms");
+    else if (k == "--map") a.map = val();
     else if (k == "--flip-acked") a.flip = true;
     else usage(("unknown option " + k).c_str());
   }
@@ -166,6 +172,57 @@ std::vector<std::pair<uint64_t, uint64_t>> read_log(const std::string& path) {
   }
   std::fclose(f);
   return acks;
+}
+
+struct Extent {
+  uint64_t file_off, dev_off, len;
+};
+
+// The extents of --map, sorted by file offset; exits 2 on a malformed line.
+std::vector<Extent> read_map(const std::string& path) {
+  std::vector<Extent> map;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) {
+    std::fprintf(stderr, "nrload: open %s: %s\n", path.c_str(), std::strerror(errno));
+    std::exit(2);
+  }
+  unsigned long long fo, dof, len;
+  int n;
+  while ((n = std::fscanf(f, "%llu %llu %llu", &fo, &dof, &len)) == 3) map.push_back({fo, dof, len});
+  const bool bad = n != EOF;
+  std::fclose(f);
+  if (bad || map.empty()) {
+    std::fprintf(stderr, "nrload: %s: not a list of \"FILE_OFFSET DEVICE_OFFSET LENGTH\" lines\n", path.c_str());
+    std::exit(2);
+  }
+  std::sort(map.begin(), map.end(), [](const Extent& x, const Extent& y) { return x.file_off < y.file_off; });
+  return map;
+}
+
+// Reads (or writes) 4 KiB block `b` of the written area: at --offset + b*4096
+// on the device, or through the extents of --map. False on a short transfer
+// or a byte the map does not place.
+bool block_io(int fd, unsigned char* buf, uint64_t b, uint64_t offset, const std::vector<Extent>& map, bool write) {
+  uint64_t pos = b * kBlock, done = 0;
+  while (done < kBlock) {
+    uint64_t dev, len;
+    if (map.empty()) {
+      dev = offset + pos;
+      len = kBlock - done;
+    } else {
+      auto it = std::upper_bound(map.begin(), map.end(), pos, [](uint64_t p, const Extent& e) { return p < e.file_off; });
+      if (it == map.begin() || pos >= std::prev(it)->file_off + std::prev(it)->len) return false;
+      const auto& e = *std::prev(it);
+      dev = offset + e.dev_off + (pos - e.file_off);
+      len = std::min<uint64_t>(kBlock - done, e.file_off + e.len - pos);
+    }
+    const ssize_t r = write ? ::pwrite(fd, buf + done, len, static_cast<off_t>(dev))
+                            : ::pread(fd, buf + done, len, static_cast<off_t>(dev));
+    if (r != static_cast<ssize_t>(len)) return false;
+    done += len;
+    pos += len;
+  }
+  return true;
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -241,6 +298,7 @@ int do_check(const Args& a) {
     return 2;
   }
   std::vector<unsigned char> buf(kBlock);
+  const auto map = a.map.empty() ? std::vector<Extent>{} : read_map(a.map);
   if (a.flip) {
     // Self-test: the block of the latest acknowledged write that has an
     // older acknowledged write before it goes back to that older one.
@@ -250,8 +308,7 @@ int do_check(const Args& a) {
         if (jt->second == it->second) { older = jt->first; break; }
       if (!older) continue;
       fill(buf.data(), a.seed, older, a.blocks);
-      if (::pwrite(fd, buf.data(), kBlock, static_cast<off_t>(a.offset + it->second * kBlock)) != (ssize_t)kBlock ||
-          ::fsync(fd) != 0) {
+      if (!block_io(fd, buf.data(), it->second, a.offset, map, true) || ::fsync(fd) != 0) {
         std::fprintf(stderr, "nrload: flip: %s\n", std::strerror(errno));
         return 2;
       }
@@ -263,10 +320,10 @@ int do_check(const Args& a) {
   }
   uint64_t lost = 0, checked = 0, inflight_seen = 0;
   for (uint64_t b = 0; b < a.blocks; ++b) {
-    ssize_t r = ::pread(fd, buf.data(), kBlock, static_cast<off_t>(a.offset + b * kBlock));
-    if (r != static_cast<ssize_t>(kBlock)) {
+    errno = 0;
+    if (!block_io(fd, buf.data(), b, a.offset, map, false)) {
       std::fprintf(stderr, "nrload: read block %llu of %s: %s\n", static_cast<unsigned long long>(b), a.dev.c_str(),
-                   r < 0 ? std::strerror(errno) : "short read");
+                   errno ? std::strerror(errno) : "short read, or a byte --map does not place");
       return 2;
     }
     std::string why;
