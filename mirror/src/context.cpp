@@ -159,4 +159,49 @@ void save_paused(const Context& ctx, const std::string& tag, const std::vector<s
   config::write_file_atomically(ctx.settings.run_dir + "/" + tag + ".paused.json", nlohmann::json(hosts).dump() + "\n");
 }
 
+void mark_chunks_needed(const Context& ctx, const std::string& md_device, const std::vector<mdadm::ChunkRange>& ranges) {
+  if (ranges.empty()) return;
+  const auto md = md_name(md_device);
+  auto warn = [&](const std::exception& e) {
+    // Only costs a resync of those chunks.
+    ctx.say(md_device + ": warning: md's resync checkpoint stays moved back (" + std::string(e.what()) + ")");
+  };
+  // md takes resync_start only with its sync actions frozen; freezing
+  // interrupts a running sync, so only an idle array with nothing to resync.
+  bool settle = md_attribute(ctx, md_device, "resync_start") == "none" &&
+                md_attribute(ctx, md_device, "sync_action") == "idle";
+  if (settle) {
+    try {
+      ctx.system->md_write(md, "sync_action", "frozen");
+    } catch (const std::exception& e) {
+      warn(e);
+      settle = false;
+    }
+  }
+  bool bits_written = false;
+  try {
+    for (const auto& piece : mdadm::format_bitmap_set_bits(ranges)) ctx.system->md_write(md, "bitmap_set_bits", piece);
+    bits_written = true;
+    if (settle) ctx.system->md_write(md, "resync_start", "none");
+  } catch (const std::exception& e) {
+    if (settle) {
+      try {
+        ctx.system->md_write(md, "sync_action", "idle");
+      } catch (const std::exception&) {
+      }
+    }
+    if (!bits_written) throw;  // the bits are what matters: the caller's failure
+    warn(e);
+    return;
+  }
+  if (settle) {
+    try {
+      ctx.system->md_write(md, "sync_action", "idle");
+    } catch (const std::exception& e) {
+      ctx.say(md_device + ": warning: md's sync actions stay frozen (" + std::string(e.what()) +
+              "): write 'idle' to /sys/block/" + md + "/md/sync_action");
+    }
+  }
+}
+
 }  // namespace netraid::mirror

@@ -127,8 +127,7 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   if (!ranges.empty()) {
     ctx.say(m.tag + ": " + target + ": merging its " + std::to_string(meta.dirty_chunks.size()) +
             " dirty chunk(s) into " + m.md_device + "'s bitmap before the re-add");
-    for (const auto& piece : mdadm::format_bitmap_set_bits(ranges))
-      ctx.system->md_write(md_name(m.md_device), "bitmap_set_bits", piece);
+    mark_chunks_needed(ctx, m.md_device, ranges);
   }
   s.set_target_state(m.tag, target, SyncState::Resyncing);
   tell_target(ctx, m, target, SyncState::Resyncing, "");

@@ -180,8 +180,7 @@ void keep_dirty_chunks(const Context& ctx, const ServiceFacts& facts, const std:
   if (dirty.empty()) return;
   ctx.say(facts.mirror.tag + ": keeping the " + std::to_string(dirty.size()) + " chunk(s) dirty in " +
           facts.self.device + "'s bitmap for the targets' resync");
-  for (const auto& piece : mdadm::format_bitmap_set_bits(mdadm::to_ranges(dirty)))
-    ctx.system->md_write(md_name(facts.mirror.md_device), "bitmap_set_bits", piece);
+  mark_chunks_needed(ctx, facts.mirror.md_device, mdadm::to_ranges(dirty));
 }
 
 void mount_if_configured(const Context& ctx, const config::MirrorConfig& m) {

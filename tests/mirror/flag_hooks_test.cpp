@@ -68,6 +68,54 @@ TEST_CASE("re-add: a returning old source's dirty chunks are merged into the bit
   CHECK(t.n2.said_line("merging its 3 dirty chunk(s)"));
 }
 
+TEST_CASE("re-add: merging puts md's resync checkpoint back when md had nothing to resync, and only then") {
+  // bitmap_set_bits moves md's checkpoint back to the first chunk: with the
+  // legs in the array agreeing, a resync would copy those chunks to each of
+  // them again (seen in a 3-node campaign: a target resynced twice).
+  // md takes resync_start only while frozen.
+  N1Returns t;
+  t.n2.system->sysfs["md0/resync_start"] = "none";
+  t.n2.system->sysfs["md0/sync_action"] = "idle";
+  mirror::failover::before_re_add(t.n2.ctx, t.m, "n1", "/dev/nbd0");
+  const auto& sys = *t.n2.system;
+  const int frozen = sys.index_of("md_write md0 sync_action frozen");
+  const int merged = sys.index_of("md_write md0 bitmap_set_bits");
+  const int restored = sys.index_of("md_write md0 resync_start none");
+  const int idle = sys.index_of("md_write md0 sync_action idle");
+  REQUIRE(frozen >= 0);
+  REQUIRE(merged >= 0);
+  REQUIRE(restored >= 0);
+  REQUIRE(idle >= 0);
+  CHECK(frozen < merged);
+  CHECK(merged < restored);
+  CHECK(restored < idle);
+
+  N1Returns u;  // a resync is pending: md's checkpoint is its own, left alone
+  u.n2.system->sysfs["md0/resync_start"] = "2048";
+  u.n2.system->sysfs["md0/sync_action"] = "resync";
+  mirror::failover::before_re_add(u.n2.ctx, u.m, "n1", "/dev/nbd0");
+  CHECK(u.n2.system->saw("md_write md0 bitmap_set_bits"));
+  CHECK(!u.n2.system->saw("md_write md0 resync_start"));
+  CHECK(!u.n2.system->saw("md_write md0 sync_action"));  // a running sync is not interrupted
+
+  N1Returns w;  // a recovery runs: not frozen, checkpoint left alone
+  w.n2.system->sysfs["md0/resync_start"] = "none";
+  w.n2.system->sysfs["md0/sync_action"] = "recover";
+  mirror::failover::before_re_add(w.n2.ctx, w.m, "n1", "/dev/nbd0");
+  CHECK(w.n2.system->saw("md_write md0 bitmap_set_bits"));
+  CHECK(!w.n2.system->saw("md_write md0 sync_action"));
+
+  N1Returns v;  // md refuses: said, not fatal, and unfrozen
+  v.n2.system->sysfs["md0/resync_start"] = "none";
+  v.n2.system->sysfs["md0/sync_action"] = "idle";
+  v.n2.system->on_md_write = [](const std::string&, const std::string& attribute, const std::string&) {
+    if (attribute == "resync_start") throw std::runtime_error("Device or resource busy");
+  };
+  CHECK(mirror::failover::before_re_add(v.n2.ctx, v.m, "n1", "/dev/nbd0") == mirror::failover::ReAdd::Partial);
+  CHECK(v.n2.said_line("resync checkpoint stays moved back"));
+  CHECK(v.n2.system->saw("md_write md0 sync_action idle"));
+}
+
 TEST_CASE("re-add: an in-sync target of this generation is re-added without merging its bitmap") {
   N1Returns t;
   t.n1.flags.last_owner = false;

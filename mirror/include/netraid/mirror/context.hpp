@@ -15,6 +15,7 @@
 #include "netraid/mirror/config_store.hpp"
 #include "netraid/mirror/mirror_config.hpp"
 #include "netraid/mdadm/mdadm_argv.hpp"
+#include "netraid/mdadm/member_metadata.hpp"
 #include "netraid/mirror/errors.hpp"
 #include "netraid/mirror/settings.hpp"
 #include "netraid/mirror/system.hpp"
@@ -76,5 +77,11 @@ bool mirror_active(const Context& ctx, const config::MirrorConfig& m, const std:
 // another array runs there, then the first free one.
 std::string md_device_for(const Context& ctx, const config::MirrorConfig& m, const std::string& node);
 std::string first_global_ipv4();
+// Marks RANGES of chunks needed in MD_DEVICE's bitmap (md's bitmap_set_bits), so that
+// every later re-add or recovery copies them. md also moves its resync
+// checkpoint back to the first of them; when md had nothing to resync
+// before (resync_start "none"), that is put back: the legs in the array
+// agree on those chunks, and a resync would copy them again to every leg.
+void mark_chunks_needed(const Context& ctx, const std::string& md_device, const std::vector<mdadm::ChunkRange>& ranges);
 
 }  // namespace netraid::mirror
