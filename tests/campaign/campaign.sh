@@ -131,12 +131,6 @@ start_monitors() {
   done
 }
 image() { lab disk "$1"; }
-host_data_offset() {
-  local s
-  s=$(mdadm --examine "$1" 2> /dev/null | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
-  [[ "$s" =~ ^[0-9]+$ ]] || fail "no md superblock (Data Offset) in $1"
-  echo $((s * 512))
-}
 
 # --- the load
 # load_file_map: --load fsync writes a file of BLOCKS blocks in ext4; it is
@@ -286,7 +280,7 @@ check_all() {
     on "$t" sync
   done
   on "$SRC" sync
-  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  img=$(image "$SRC"); off=$(image_data_offset "$img") || exit 1
   out=$("$NRLOAD" check --dev "$img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS"); rc=$?
   log "    check ($SRC, in service): $(tail -n1 <<< "$out")"
   CHECKS=$((CHECKS + 1)); ACKED_CHECKED=$((ACKED_CHECKED + $(acked)))
@@ -303,12 +297,12 @@ check_all() {
 # check_legs: every target's data area byte-identical to the in-service leg.
 check_legs() {
   local img off size src_md5 md5 t
-  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  img=$(image "$SRC"); off=$(image_data_offset "$img") || exit 1
   size=$(array_size_bytes "$SRC")
   src_md5=$(tail -c +$((off + 1)) "$img" | head -c "$size" | md5sum | cut -d' ' -f1)
   for t in $(targets); do
     local timg toff
-    timg=$(image "$t"); toff=$(host_data_offset "$timg") || exit 1
+    timg=$(image "$t"); toff=$(image_data_offset "$timg") || exit 1
     md5=$(tail -c +$((toff + 1)) "$timg" | head -c "$size" | md5sum | cut -d' ' -f1)
     if [ "$md5" != "$src_md5" ]; then
       DIVERGED=$((DIVERGED + 1))
@@ -343,7 +337,7 @@ new_source() { SRC=$1; }
 # resync leaves the legs different there.)
 inflight_evidence() {
   local img off blk
-  img=$(image "$1"); off=$(host_data_offset "$img") || exit 1
+  img=$(image "$1"); off=$(image_data_offset "$img") || exit 1
   blk=$("$NRLOAD" check --dev "$img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" | sed -n 's/^in-flight write: seq [0-9]* in block \([0-9]*\)$/\1/p')
   if [ -z "$blk" ]; then log "    $1's leg: the in-flight write is not there"; return 0; fi
   log "    $1's leg: holds the in-flight write (block $blk); its bitmap chunk $((blk * 4096 / CHUNK)) is $(python3 - "$img" $((blk * 4096 / CHUNK)) <<'PY'
@@ -602,7 +596,7 @@ self_test() {
   local img off out rc blk t
   step "self-test 1: one acknowledged block flipped on the in-service copy ($SRC) is reported"
   writer_stop
-  img=$(image "$SRC"); off=$(host_data_offset "$img") || exit 1
+  img=$(image "$SRC"); off=$(image_data_offset "$img") || exit 1
   cp --sparse=always "$img" "$OUT/selftest.img"
   out=$("$NRLOAD" check --dev "$OUT/selftest.img" --offset "$off" "${MAP[@]}" --seed "$WSEED" --blocks "$BLOCKS" --log "$ACKS" --flip-acked); rc=$?
   rm -f "$OUT/selftest.img"

@@ -102,6 +102,14 @@ data_offset_bytes() {
   [[ "$sectors" =~ ^[0-9]+$ ]] || fail "no Data Offset in mdadm --examine $dev on $node"
   echo $((sectors * 512))
 }
+# The data offset in bytes of the md member in a disk image on the host
+# (a crashed node's leg, read without the node).
+image_data_offset() {
+  local s
+  s=$(mdadm --examine "$1" 2> /dev/null | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
+  [[ "$s" =~ ^[0-9]+$ ]] || fail "no md superblock (Data Offset) in $1"
+  echo $((s * 512))
+}
 array_size_bytes() { echo $(($(try_on "$1" cat /sys/block/md0/size) * 512)); }
 
 # Dirty chunks in the bitmap of DEV on NODE (read past the page cache).

@@ -27,12 +27,6 @@ start_monitor n2
 ACKS="$SHARED/acks.log" SEED=7 BLOCKS=8192
 : > "$ACKS"
 
-image_data_offset() {
-  local s
-  s=$(mdadm --examine "$1" 2> /dev/null | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
-  [[ "$s" =~ ^[0-9]+$ ]] || fail "no md superblock (Data Offset) in $1"
-  echo $((s * 512))
-}
 # What md will read from a leg's disk image: "active=N events=E cleared=C
 # dirty=D chunk=X" (N legs active in the superblock; D: chunk X's bit).
 leg_state() {
