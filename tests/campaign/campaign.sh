@@ -440,10 +440,14 @@ slow_resync_start() {
   lab crash "$T" > /dev/null
   dwell 4 8
   wait_leg_failed
-  # Writes go to the source's leg alone now: let them dirty at least 100
-  # chunks (a write may stay blocked a while after md failed the leg).
-  local i
-  for i in $(seq 30); do [ "$(dirty_of "$SRC")" -ge 100 ] && break; sleep 2; done
+  # Writes go to the source's leg alone now: let 600 of them dirty a few
+  # hundred chunks. Not "until 100 chunks are dirty on disk": right after
+  # the crash the bits of writes both legs got are still set (md clears them
+  # a few seconds later), and the writer may stay blocked 10-20 s after md
+  # failed the leg (its superblock write to the dead NBD device times out).
+  local i a0
+  a0=$(acked)
+  for i in $(seq 60); do [ "$(acked)" -ge $((a0 + 600)) ] && break; sleep 1; done
   writer_stop
   nr "$SRC" set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set --speed-limit failed"
   before_trigger
