@@ -12,7 +12,7 @@ MD=/dev/md0
 pcmk_lab_up() {
   local n="$1" why
   why=$(lab check) || skip "${why#netraid-lab: }"
-  for p in corosync pacemakerd crm_mon crm_attribute cibadmin crm ocf-tester; do
+  for p in corosync pacemakerd crm_mon crm_attribute cibadmin crm ocf-tester xmllint; do
     command -v "$p" > /dev/null || skip "$p is missing: apt-get install pacemaker corosync crmsh resource-agents fence-agents (tools/setup)"
   done
   [ -f /usr/lib/ocf/lib/heartbeat/ocf-shellfuncs ] || skip "resource-agents is not installed (tools/setup)"
