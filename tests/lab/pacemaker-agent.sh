@@ -5,7 +5,8 @@
 # ocf-tester (every action and its OCF exit code, promote = restore, demote =
 # remove), and the promotion scores from netraid's own decision: the source
 # 10000, its in-sync target a standby score, the same target once the source
-# recorded it out of sync none at all.
+# recorded it out of sync none at all. Then the cluster lab's and the
+# fence-peer pieces refuse bad inputs with one line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pacemaker.sh"
 
@@ -95,4 +96,27 @@ expect_flag n1 source n1
 nr n1 restore $TAG > /dev/null || fail "restore on n1 after ocf-tester failed"
 wait_synced n1
 sync_and_compare n1 n2 "after ocf-tester"
+
+step "bad inputs: one line naming the problem, non-zero exit, nothing changed"
+# expect_bad WHAT WANT_RC WANT_TEXT CMD...: CMD exits WANT_RC with one line holding WANT_TEXT.
+expect_bad() {
+  local what="$1" want_rc="$2" want="$3" out rc
+  shift 3
+  out=$("$@" 2>&1); rc=$?
+  [ "$rc" = "$want_rc" ] || fail "$what: exited $rc, expected $want_rc ($out)"
+  grep -q -- "$want" <<< "$out" || fail "$what: no '$want' in: $out"
+  [ "$(wc -l <<< "$out")" = 1 ] || fail "$what: more than one line: $out"
+  echo "    $what: $out"
+}
+expect_bad "power with a bad verb" 2 "power needs off, on or status" lab power reboot n2
+expect_bad "power of a bad node" 2 "bad node name" lab power off n9x
+expect_bad "cluster-wait with bad seconds" 2 "bad wait" lab cluster-wait n1 soon
+expect_bad "fence agent, unknown action" 1 "unknown action 'explode'" lab exec n1 -- sh -c 'printf "action=explode\nport=n2\n" | fence_netraid_lab'
+expect_bad "fence agent, bad port" 1 "needs a lab node" lab exec n1 -- sh -c 'printf "action=off\nport=n1;reboot\n" | fence_netraid_lab'
+expect_bad "fence-peer handler, bad arguments" 2 "usage: netraid-fence-peer TAG HOST" lab exec n1 -- "$SOURCE_DIR/scripts/pacemaker/netraid-fence-peer" "bad tag" n2
+expect_bad "nbd-watch, relative handler" 2 "is not an absolute path" lab exec n1 -- "$NETRAID" nbd-watch /dev/nbd0 --fence-peer netraid-fence-peer --mirror $TAG --peer n2
+expect_bad "nbd-watch, handler without --peer" 2 "go together" lab exec n1 -- "$NETRAID" nbd-watch /dev/nbd0 --fence-peer /bin/true --mirror $TAG
+lab status | grep -q '^  n2 .* running$' || fail "a bad power request changed n2"
+[ -z "$(try_on n1 crm_attribute --node n2 --name netraid-outdated-$TAG --query --quiet --lifetime forever 2> /dev/null)" ] ||
+  fail "a bad fence-peer call recorded n2 outdated"
 echo "PASS $TEST_NAME"
