@@ -127,4 +127,21 @@ sync_and_compare n1 n2 "after the switchover to n1"
 switch n2 n1
 expect_files n2 /mnt base after moved
 sync_and_compare n2 n1 "after the switchover back to n2"
+
+step "n1's NBD server dies (md fails its leg on n2's next writes): the source's monitor reconnects it, no test command"
+sleep 7
+nbd_baseline n2
+on n1 "$NETRAID" serve --stop $TAG --drop > /dev/null
+write_file n2 /mnt blip 2
+T_FAILED=$SECONDS
+wait_for "n1's leg failed on n2" 60 eval 'try_on n2 cat /proc/mdstat | grep -q "(F)\|\[U_\]\|\[_U\]"'
+wait_for "n1 reconnected and in sync again, by Pacemaker's monitor of n2 alone" 150 eval 'nr n2 status $TAG > /dev/null 2>&1'
+echo "    back in sync $((SECONDS - T_FAILED)) s after the leg failed"
+grep -q "is degraded: reconnecting its targets" <(try_on n2 grep "reconnecting its targets" /var/log/pacemaker/pacemaker.log) ||
+  fail "the reconnect was not the agent's doing (no 'reconnecting its targets' in n2's Pacemaker log)"
+RESYNCED=$(bytes_written_since_baseline n2 "$(nbd_of n2 n1)")
+echo "    resynced to n1: $RESYNCED bytes"
+expect_partial_resync "n1 after its server died" "$RESYNCED" "$DISK" $((2 << 20))
+expect_files n2 /mnt base after moved blip
+sync_and_compare n2 n1 "after the monitor's reconnect"
 echo "PASS $TEST_NAME"
