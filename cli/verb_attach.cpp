@@ -4,10 +4,12 @@
 #include <csignal>
 #include <cstdio>
 #include <atomic>
+#include <functional>
 
 #include "netraid/nbd/cli_args.hpp"
 #include "netraid/nbd/client.hpp"
 #include "netraid/nbd/error.hpp"
+#include "netraid/mdadm/mdadm_runner.hpp"
 #include "verb.hpp"
 
 namespace {
@@ -33,23 +35,45 @@ const char* kAttachUsage =
 
 const char* kWatchUsage =
     "usage: netraid nbd-watch /dev/nbdN [--give-up S] [--tls-psk FILE]\n"
+    "                         [--fence-peer PROGRAM --mirror TAG --peer HOST]\n"
     "Reconnects an attached device whenever its connection dies, keeping the same device.\n"
     "The target comes from the device's backend identifier (nbd://HOST:PORT/TAG, or\n"
-    "nbds://... for a link through TLS, which needs the key: --tls-psk FILE).\n";
+    "nbds://... for a link through TLS, which needs the key: --tls-psk FILE).\n"
+    "--fence-peer: when a reconnect fails, run PROGRAM TAG HOST until it exits 0 (HOST\n"
+    "recorded outdated), then disconnect the device so md goes on without it; until\n"
+    "then the device holds its I/O (docs/pacemaker.md, fence-peer).\n";
 
 int supervise(NbdKernel& kernel, LinkEvents& events, unsigned index, const Target& target, std::uint64_t size,
-              std::uint64_t give_up_s) {
+              std::uint64_t give_up_s, std::function<bool()> outdate_peer = {}) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   TcpDialer dialer;
   SteadyClock clock;
   WatchPolicy policy;
   policy.give_up_s = give_up_s;
+  policy.outdate_peer = std::move(outdate_peer);
   std::fprintf(stderr, "netraid: watch: %s: watching %s\n", device_path(index).c_str(), backend_identifier(target).c_str());
   const auto end = watch(kernel, dialer, events, clock, index, target, size, policy,
                          [](const std::string& line) { std::fprintf(stderr, "netraid: watch: %s\n", line.c_str()); },
                          &g_stop);
   return end == WatchEnd::kGaveUp ? 1 : 0;
+}
+
+// The fence-peer handler, run with an argument vector (no shell); its
+// messages go to the watcher's log. Exit 0 = the peer is recorded outdated.
+std::function<bool()> fence_peer_handler(const WatchArgs& w) {
+  if (w.fence_peer.empty()) return {};
+  return [w] {
+    try {
+      const auto r = netraid::mdadm::MdadmRunner(w.fence_peer).run({w.mirror, w.peer});
+      for (const auto* text : {&r.out, &r.err})
+        if (!text->empty()) std::fprintf(stderr, "netraid: watch: fence-peer: %s", text->c_str());
+      return r.exit_code == 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "netraid: watch: fence-peer %s: %s\n", w.fence_peer.c_str(), e.what());
+      return false;
+    }
+  };
 }
 
 int run_attach(std::span<const std::string> args) {
@@ -97,7 +121,7 @@ int run_watch(std::span<const std::string> args) {
     target->tls_psk_file = w.tls_psk_file;
     const auto size = kernel->size_bytes(w.index);
     if (!size) fail(ErrorKind::kKernel, dev + ": cannot read its size from /sys/block: is it still attached?");
-    return supervise(*kernel, *events, w.index, *target, *size, w.give_up_s);
+    return supervise(*kernel, *events, w.index, *target, *size, w.give_up_s, fence_peer_handler(w));
   });
 }
 }  // namespace

@@ -64,12 +64,20 @@ AttachOptions parse_attach_args(std::span<const std::string> args) {
 }
 
 WatchArgs parse_watch_args(std::span<const std::string> args) {
-  const auto p = parse(args, {"--give-up", "--tls-psk"}, {});
+  const auto p = parse(args, {"--give-up", "--tls-psk", "--fence-peer", "--mirror", "--peer"}, {});
   expect_positional(p, 1, 1, "/dev/nbdN");
   WatchArgs w;
   w.index = parse_device(p.positional[0]);
   if (const auto v = p.value("--tls-psk")) w.tls_psk_file = tls_psk_path(*v);
   if (const auto v = p.value("--give-up")) w.give_up_s = parse_uint("--give-up", *v, 0, 86400 * 365);
+  w.fence_peer = p.value("--fence-peer").value_or("");
+  w.mirror = p.value("--mirror").value_or("");
+  w.peer = p.value("--peer").value_or("");
+  if ((!w.fence_peer.empty() || !w.mirror.empty() || !w.peer.empty()) &&
+      (w.fence_peer.empty() || w.mirror.empty() || w.peer.empty()))
+    fail(ErrorKind::kUsage, "--fence-peer PROGRAM, --mirror TAG and --peer HOST go together: give all three or none");
+  if (!w.fence_peer.empty() && w.fence_peer.front() != '/')
+    fail(ErrorKind::kUsage, "--fence-peer '" + w.fence_peer + "' is not an absolute path: give the handler's full path");
   return w;
 }
 

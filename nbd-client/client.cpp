@@ -125,6 +125,16 @@ WatchEnd watch(NbdKernel& kernel, Dialer& dialer, LinkEvents& events, Clock& clo
           log(dev + ": detached; watcher ends");
           return WatchEnd::kDetached;
         }
+        // A blip costs one failed dial; a link that stays down outdates the
+        // target before md may complete a write without it.
+        if (policy.outdate_peer) {
+          if (policy.outdate_peer()) {
+            log(dev + ": " + target.where() + " recorded outdated; disconnecting so md goes on without it");
+            kernel.disconnect(index);
+            return WatchEnd::kOutdated;
+          }
+          log(dev + ": " + target.where() + " could not be recorded outdated: its I/O stays frozen");
+        }
         const auto elapsed = clock.now() - start;
         if (should_give_up(elapsed, policy.give_up_s)) {
           log(dev + ": giving up after " + std::to_string(attempt + 1) + " attempt(s): " + e.what());

@@ -40,6 +40,10 @@ void start_link_watch(const Context& ctx, const config::MirrorConfig& m, const s
   if (m.grace_seconds == 0) return;
   std::vector<std::string> args{"nbd-watch", nbd};
   if (m.tls) args.insert(args.end(), {"--tls-psk", link_key::key_file(ctx.settings, m.tag)});
+  // Under a cluster manager: outdate the target there before md may go on
+  // without it (docs/pacemaker.md, fence-peer).
+  if (!ctx.settings.fence_peer.empty())
+    args.insert(args.end(), {"--fence-peer", ctx.settings.fence_peer, "--mirror", m.tag, "--peer", host});
   ctx.system->start_detached_self(args, "/var/log/netraid/" + m.tag + "-" + host + ".watch.log");
   ctx.say("watching the link of " + nbd + " (" + host + "): I/O waits up to " + std::to_string(m.grace_seconds) +
           " s for a reconnect before md fails the leg");

@@ -138,6 +138,10 @@ class RealSystem final : public System {
     const auto r = server::serve_stop(run_dir_, tag);
     if (r.exit_code != 0) throw OpError(first_line(r.err) + ": this system still serves " + tag + " as a target");
   }
+  void drop_serving(const std::string& tag) override {
+    const auto r = server::serve_stop(run_dir_, tag, /*drop=*/true);
+    if (r.exit_code != 0) throw OpError(first_line(r.err) + ": this system still serves " + tag + " as a target");
+  }
 
   mdadm::MemberMetadata read_member(const std::string& device) override { return mdadm::read_member_metadata(device); }
 

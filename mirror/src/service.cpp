@@ -121,8 +121,9 @@ struct ClaimedFlags {
 };
 
 void stop_serving_as_target(const Context& ctx, const std::string& tag) {
-  // This system may still serve its disk as a target of the old source.
-  ctx.system->stop_serving(tag);
+  // This system may still serve its disk as a target of the old source,
+  // which may be dead with its connection open: dropped, not drained.
+  ctx.system->drop_serving(tag);
 }
 
 void claim_flags(const FlagStore& s, const ServiceFacts& facts, const flags::ServiceDecision& d) {

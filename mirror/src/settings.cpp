@@ -25,11 +25,15 @@ Settings parse(const std::string& json_text, const std::string& hostname, const 
     s.node_name = j.value("node_name", hostname);
     s.remote_netraid = j.value("remote_netraid", s.remote_netraid);
     s.fstab = j.value("fstab", s.fstab);
+    s.fence_peer = j.value("fence_peer", s.fence_peer);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(common::printable(s.conf_dir) + "/netraid.json: " + e.what() +
                                 ": fix or remove the file");
   }
   if (j.contains("remote_exec")) s.transport = remote::parse_transport(j["remote_exec"].dump());
+  if (!s.fence_peer.empty() && s.fence_peer.front() != '/')
+    throw std::invalid_argument(common::printable(s.conf_dir) + "/netraid.json: fence_peer '" +
+                                common::printable(s.fence_peer) + "' is not an absolute path: give the handler's full path");
   return s;
 }
 

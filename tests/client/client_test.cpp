@@ -334,3 +334,52 @@ TEST_CASE("errors-regrow: an export still too small, a link that never drops, a 
     CHECK(k.calls.empty());
   }
 }
+
+TEST_CASE("watch: fence-peer - a link that stays down is outdated before the device lets md go on") {
+  FakeKernel k;
+  k.connected[1] = true;
+  FakeDialer d;
+  for (int i = 0; i < 3; ++i) d.refused();
+  FakeEvents ev;
+  ev.script = {1u};
+  FakeClock clock;
+  WatchPolicy p;
+  int asked = 0;
+  // The cluster cannot be reached twice (the I/O stays held), then it records the outdate.
+  p.outdate_peer = [&] {
+    CHECK(k.disconnects.empty());
+    return ++asked == 3;
+  };
+  std::vector<std::string> log;
+  const auto end =
+      watch(k, d, ev, clock, 1, parse_target("10.0.0.2", "m1"), 1 << 30, p, [&](auto& l) { log.push_back(l); });
+  CHECK(end == WatchEnd::kOutdated);
+  CHECK(asked == 3);
+  CHECK(d.dials == 3);
+  CHECK(k.disconnects == std::vector<unsigned>{1});
+  CHECK(k.reconfigures.empty());
+  REQUIRE(log.size() >= 2);
+  CHECK(log.back() == "/dev/nbd1: 10.0.0.2:10809 recorded outdated; disconnecting so md goes on without it");
+  CHECK(log[log.size() - 2].find("I/O stays frozen") == std::string::npos);
+  bool frozen_said = false;
+  for (const auto& l : log) frozen_said = frozen_said || l.find("could not be recorded outdated: its I/O stays frozen") != std::string::npos;
+  CHECK(frozen_said);
+}
+
+TEST_CASE("watch: fence-peer - a blip that reconnects at once outdates nothing") {
+  FakeKernel k;
+  k.connected[0] = true;
+  FakeDialer d;
+  d.ok();
+  FakeEvents ev;
+  ev.script = {0u};
+  ev.when_empty = [&] { k.connected[0] = false; };
+  FakeClock clock;
+  WatchPolicy p;
+  bool asked = false;
+  p.outdate_peer = [&] { return asked = true; };
+  CHECK(watch(k, d, ev, clock, 0, parse_target("10.0.0.2", "m1"), 1 << 30, p, [](auto&) {}) == WatchEnd::kDetached);
+  CHECK(!asked);
+  CHECK(k.reconfigures.size() == 1);
+  CHECK(k.disconnects.empty());
+}

@@ -110,6 +110,10 @@ class FakeSystem : public netraid::mirror::System {
     events.push_back("stop serving " + tag);
     served.erase(tag);
   }
+  void drop_serving(const std::string& tag) override {
+    events.push_back("drop serving " + tag);
+    served.erase(tag);
+  }
   netraid::mdadm::MemberMetadata read_member(const std::string& device) override {
     auto it = members.find(device);
     if (it == members.end()) throw std::runtime_error(device + ": no md superblock");

@@ -63,7 +63,7 @@ TEST_CASE("restore: a target whose source died claims the flags before md assemb
   CHECK(owner_at_assemble == "n2");
   CHECK(source_at_assemble == "n2");
   const auto& sys = *t.n2.system;
-  const int stop_serving = sys.index_of("stop serving datarep");
+  const int stop_serving = sys.index_of("drop serving datarep");
   const int assemble = sys.index_of("run mdadm --assemble --run /dev/md0 /dev/ubda");
   const int reads = sys.index_of("md_write md0 dev-ubda/state -writemostly");
   REQUIRE(stop_serving >= 0);
@@ -297,6 +297,7 @@ TEST_CASE("restore: already in service here runs no takeover, only the reconnect
   CHECK(mirror::failover::restore(t.n2.ctx, kTag, false) == ServiceAction::AlreadyInService);
   CHECK(!t.n2.system->saw("run mdadm --assemble"));
   CHECK(!t.n2.system->saw("stop serving"));
+  CHECK(!t.n2.system->saw("drop serving"));
   // Nothing to decide: n1 is asked nothing before the pass tries to serve it.
   REQUIRE(t.n2.system->saw("on n1: serve datarep"));
   CHECK(t.n2.system->index_of("on n1: serve datarep") < t.n2.system->index_of("on n1: flags-report"));

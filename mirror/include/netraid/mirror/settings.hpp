@@ -31,6 +31,9 @@ struct Settings {
   // Whose words advice is given in (advice.hpp): NETRAID_ADVICE_FOR, set by
   // the LifeKeeper scripts and the OCF agent; the netraid CLI's by default.
   Audience advice_for = Audience::kNetraid;
+  // "fence_peer": the handler a link watcher runs as PROGRAM TAG HOST when a
+  // target's link stays down (docs/pacemaker.md); "" = none. Absolute path.
+  std::string fence_peer;
 };
 
 // Pure: settings from the JSON text of netraid.json ("" = none) and the

@@ -85,6 +85,10 @@ class System {
   // it (netraid-server's process management, in this process).
   virtual bool serving(const std::string& tag) = 0;
   virtual void stop_serving(const std::string& tag) = 0;
+  // Stop it at once (SIGKILL), for a takeover: nbdkit's orderly stop waits
+  // up to 10 s for the connection of a source that died (measured: most of
+  // a Pacemaker promote), and the old source must not land one more write.
+  virtual void drop_serving(const std::string& tag) = 0;
 
   // Kernel NBD: connect (netlink, in this process), disconnect, and whether
   // a device is connected now.

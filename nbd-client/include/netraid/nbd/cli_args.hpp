@@ -16,6 +16,9 @@ struct WatchArgs {
   unsigned index = 0;
   std::uint64_t give_up_s = 0;
   std::string tls_psk_file;  // the key, when the device was attached through TLS
+  // Fence-peer: run [fence_peer, mirror, peer] when the link stays down
+  // (client.hpp WatchPolicy::outdate_peer); all three or none.
+  std::string fence_peer, mirror, peer;
 };
 WatchArgs parse_watch_args(std::span<const std::string> args);
 

@@ -52,9 +52,17 @@ struct WatchPolicy {
   Backoff backoff;
   std::uint64_t give_up_s = 0;  // 0 = keep trying while the device is attached
   std::chrono::milliseconds poll{1000};
+  // Fence-peer (docs/pacemaker.md): when a first reconnect fails, before
+  // each later attempt until it returns true. True: the target is recorded
+  // outdated where the cluster manager honours it; the watcher disconnects
+  // the device so the I/O it holds fails and md goes on without the leg.
+  // False: recorded nowhere; the I/O stays held (the device's dead-connection
+  // timeout bounds it) while reconnecting goes on. Empty: not used.
+  std::function<bool()> outdate_peer;
 };
 
-enum class WatchEnd { kDetached, kStopped, kGaveUp };
+// kOutdated: the target was recorded outdated and the device disconnected.
+enum class WatchEnd { kDetached, kStopped, kGaveUp, kOutdated };
 
 // Waits for NBD_CMD_LINK_DEAD on `index` and replaces the dead socket with a
 // fresh, negotiated one (NBD_CMD_RECONFIGURE) so the device stays the same.
