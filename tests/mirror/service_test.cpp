@@ -115,7 +115,7 @@ TEST_CASE("restore: a clean bitmap marks nothing, an unreadable one is said and 
   u.source_seen_since_boot();
   // Readable when restore checks the leg, unreadable just before assembly.
   u.n2.system->on_run = [&](const std::vector<std::string>& argv) -> std::optional<mirror::ProgramResult> {
-    if (argv[0] == "blockdev" && u.n2.system->saw("stop serving")) u.n2.system->members.erase("/dev/ubda");
+    if (argv[0] == "blockdev" && u.n2.system->saw("drop serving")) u.n2.system->members.erase("/dev/ubda");
     if (argv.size() > 1 && argv[1] == "--assemble") u.n2.system->members["/dev/ubda"] = fake::md_superblock(120);
     return std::nullopt;
   };
