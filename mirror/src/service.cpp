@@ -181,7 +181,14 @@ void keep_dirty_chunks(const Context& ctx, const ServiceFacts& facts, const std:
   if (dirty.empty()) return;
   ctx.say(facts.mirror.tag + ": keeping the " + std::to_string(dirty.size()) + " chunk(s) dirty in " +
           facts.self.device + "'s bitmap for the targets' resync");
-  mark_chunks_needed(ctx, facts.mirror.md_device, mdadm::to_ranges(dirty));
+  try {
+    mark_chunks_needed(ctx, facts.mirror.md_device, mdadm::to_ranges(dirty));
+  } catch (const std::exception& e) {
+    // In service all the same: a write in flight at a crash may then stay on
+    // this leg only, which verify finds and --repair mends.
+    ctx.say(facts.mirror.tag + ": warning: the dirty chunks could not be marked in " + facts.mirror.md_device + " (" +
+            e.what() + "): run 'netraid verify " + facts.mirror.tag + "' once the targets are in sync");
+  }
 }
 
 void mount_if_configured(const Context& ctx, const config::MirrorConfig& m) {

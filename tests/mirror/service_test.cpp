@@ -105,6 +105,17 @@ TEST_CASE("restore: the chunks dirty on the local leg before assembly are marked
   CHECK(t.n2.said_line("keeping the 4 chunk(s) dirty"));
 }
 
+TEST_CASE("restore: when md refuses the dirty chunks, the mirror still goes in service, with advice to verify") {
+  TakeoverOnN2 t;
+  t.source_seen_since_boot();
+  t.n2.system->members["/dev/ubda"] = fake::md_superblock(120, {3});
+  t.n2.system->on_md_write = [](const std::string&, const std::string& attribute, const std::string&) {
+    if (attribute == "bitmap_set_bits") throw std::runtime_error("Invalid argument");
+  };
+  CHECK(mirror::failover::restore(t.n2.ctx, kTag, false) == ServiceAction::InServicePartialResync);
+  CHECK(t.n2.said_line("could not be marked in /dev/md0 (Invalid argument): run 'netraid verify datarep'"));
+}
+
 TEST_CASE("restore: a clean bitmap marks nothing, an unreadable one is said and md's own reading applies") {
   TakeoverOnN2 t;
   t.source_seen_since_boot();
