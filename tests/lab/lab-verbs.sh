@@ -68,6 +68,16 @@ RTT=$(on n1 ping -c1 -W3 "$N2" | sed -n 's/.*time=\([0-9]*\).*/\1/p')
 [ "${RTT:-0}" -ge 200 ] || fail "expected a round trip of at least 200 ms with netem, got '${RTT}' ms"
 lab netem n2 off 2> /dev/null
 
+step "sysrq shows the node's blocked tasks in its console log (what a stuck node is doing)"
+if command -v uml_mconsole > /dev/null; then
+  lab sysrq n1 w 2> /dev/null || fail "lab sysrq n1 w failed"
+  for _ in $(seq 50); do grep -q "Show Blocked State" "$LAB_DIR/nodes/n1/console.log" && break; sleep 0.1; done
+  grep -q "Show Blocked State" "$LAB_DIR/nodes/n1/console.log" || fail "sysrq w left nothing in n1's console log"
+  lab sysrq n1 7 2> /dev/null && fail "lab sysrq took a key that is not a letter"
+else
+  echo "    (skipped: no uml_mconsole; tools/setup installs uml-utilities)"
+fi
+
 step "a crashed node is gone, boots on the same disks, and keeps its private state"
 on n2 sh -c 'echo marker-before-crash | dd of=/dev/ubda oflag=direct bs=512 conv=sync status=none'
 on n2 sh -c 'echo kept > /etc/netraid/state'
