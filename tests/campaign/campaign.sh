@@ -186,9 +186,8 @@ writer_stop() {
   if [ $rc = 4 ]; then
     # Held over 2 minutes: what the node's tasks wait on goes to its console
     # log (kept with the run), then the writer gets the rest of its 10 minutes.
-    log "    the writer on $n has not stopped after 120 s: its blocked tasks go to $n's console log (sysrq w, t)"
+    log "    the writer on $n has not stopped after 120 s: its blocked tasks go to $n's console log (sysrq w)"
     lab sysrq "$n" w > /dev/null 2>&1
-    lab sysrq "$n" t > /dev/null 2>&1
     try_on "$n" sh -c 'p=$(cat /run/nrload.pid) || exit 0
       t=$(($(date +%s) + 480)); while kill -0 "$p" 2> /dev/null; do [ "$(date +%s)" -lt $t ] || exit 4; sleep 0.1; done' > /dev/null 2>&1
     rc=$?
