@@ -16,6 +16,7 @@
 #   drbdC    DRBD 8.4 (lab kernel module, drbd-utils 9 userland), protocol C  ubde
 #   drbdA    the same, protocol A                                           ubdf
 #   stock    md RAID1 + nbd-client + `nbdkit file` (fuamode=force), internal bitmap ubdg
+#   stock4   the same with four NBD connections (nbd-client -C 4)              ubdj
 #   rawnode  the bare NBD leg: nbd-client -> nbdkit file inside n2           ubda of n2
 #   rawhost  the bare NBD leg: nbd-client -> nbdkit file on the host (lab namespace)
 # Figures: 1 MiB O_DIRECT sequential write and read; 4 KiB random write
@@ -70,7 +71,7 @@ cleanup() {
   [ -n "$HOSTNBD_PID" ] && kill -9 "$HOSTNBD_PID" 2> /dev/null
   lab_teardown
 }
-lab_up $NODES --disks "$D,$D,$D,$D,$D,$D,$D,$D,64M" --modules md,nbd,drbd
+lab_up $NODES --disks "$D,$D,$D,$D,$D,$D,$D,$D,64M,$D" --modules md,nbd,drbd
 trap cleanup EXIT
 [[ " $SYSTEMS " =~ \ (tls|plain|bmfile)\  ]] && netraid_lab_setup
 RESULTS="$SHARED/results"
@@ -149,17 +150,20 @@ done
 nbdkit_in() {  # NODE PORT EXPORT FILE PIDFILE
   on "$1" nbdkit -i "$(lab addr "$1")" -p "$2" -P "$5" -e "$3" --filter=fua file file="$4" fuamode=force
 }
-if has stock; then
-  nbdkit_in n2 10903 stock /dev/ubdg /run/nbdkit-stock.pid
-  on n1 nbd-client "$A2" 10903 /dev/nbd15 -N stock -b 4096 -t 5 > /dev/null
-  ms=$(on n1 sh -c 't0=$(date +%s%N); yes | mdadm --create /dev/md100 --run --level=1 --raid-devices=2 --bitmap=internal \
-      --bitmap-chunk="$1"K /dev/ubdg --write-mostly /dev/nbd15 > /dev/null 2>&1 || exit 1
-    sleep 0.5; until [ "$(cat /sys/block/md100/md/sync_action)" = idle ] && [ "$(cat /sys/block/md100/md/degraded)" = 0 ]; do sleep 0.05; done
-    echo $((($(date +%s%N) - t0) / 1000000))' sh $CHUNK_KIB) || fail "stock mdadm --create failed"
-  record 1 stock initial_sync_s "$(awk -v m=$ms 'BEGIN { printf "%.2f", m / 1000 }')"
-  DEV[stock]=/dev/md100 NBDLEG[stock]=/dev/nbd15 MD[stock]=md100
-  log "stock: /dev/md100 over /dev/nbd15, initial sync ${ms} ms"
-fi
+stock_mirror() {  # SYS DISK PORT NBD MD CONNECTIONS
+  local sys=$1 disk=$2 port=$3 nbd=$4 md=$5 conns=$6 ms
+  nbdkit_in n2 $port $sys /dev/$disk /run/nbdkit-$sys.pid
+  on n1 nbd-client "$A2" $port /dev/$nbd -N $sys -b 4096 -t 5 -C $conns > /dev/null
+  ms=$(on n1 sh -c 't0=$(date +%s%N); yes | mdadm --create /dev/$3 --run --level=1 --raid-devices=2 --bitmap=internal \
+      --bitmap-chunk="$1"K /dev/$2 --write-mostly /dev/$4 > /dev/null 2>&1 || exit 1
+    sleep 0.5; until [ "$(cat /sys/block/$3/md/sync_action)" = idle ] && [ "$(cat /sys/block/$3/md/degraded)" = 0 ]; do sleep 0.05; done
+    echo $((($(date +%s%N) - t0) / 1000000))' sh $CHUNK_KIB $disk $md $nbd) || fail "$sys mdadm --create failed"
+  record 1 $sys initial_sync_s "$(awk -v m=$ms 'BEGIN { printf "%.2f", m / 1000 }')"
+  DEV[$sys]=/dev/$md NBDLEG[$sys]=/dev/$nbd MD[$sys]=$md
+  log "$sys: /dev/$md over /dev/$nbd ($conns connection(s)), initial sync ${ms} ms"
+}
+has stock && stock_mirror stock ubdg 10903 nbd15 md100 1
+has stock4 && stock_mirror stock4 ubdj 10904 nbd12 md101 4
 if has rawnode; then
   nbdkit_in n2 10902 raw /dev/ubda /run/nbdkit-raw.pid
   on n1 nbd-client "$A2" 10902 /dev/nbd14 -N raw -b 4096 -t 5 > /dev/null
@@ -235,7 +239,7 @@ measure() {  # REP FIGURE SYS
 # --- partial resync: target away, PCT % of the disk written (scattered 4 KiB,
 # seeded), target back; time in the node from the command that brings it back
 # to in sync, bytes = what the target's disk took meanwhile. ------------------
-declare -A TDISK=([tls]=ubdb [plain]=ubdc [bmfile]=ubdd [drbdC]=ubde [drbdA]=ubdf [stock]=ubdg)
+declare -A TDISK=([tls]=ubdb [plain]=ubdc [bmfile]=ubdd [drbdC]=ubde [drbdA]=ubdf [stock]=ubdg [stock4]=ubdj)
 target_sectors() { try_on n2 cat /sys/block/$1/stat | awk '{print $7}'; }
 partial() {  # REP SYS PCT
   local rep=$1 sys=$2 pct=$3 bytes io ms before
@@ -244,7 +248,7 @@ partial() {  # REP SYS PCT
   settle $sys
   case $sys in
     tls | plain) nr n1 pause $sys > /dev/null || { log "WARNING: pause $sys failed"; NORESYNC[$sys]=1; return 0; } ;;
-    bmfile | stock)
+    bmfile | stock | stock4)
       on n1 sh -c 'mdadm "$1" --fail "$2" > /dev/null 2>&1 || exit 1
         for i in $(seq 50); do mdadm "$1" --remove "$2" > /dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1' \
         sh "${DEV[$sys]}" "${NBDLEG[$sys]}" ;;
@@ -259,7 +263,7 @@ partial() {  # REP SYS PCT
     tls | plain)
       ms=$(try_on n1 sh -c 't0=$(date +%s%N); "$1" resume "$2" > /dev/null && "$1" wait "$2" --timeout 900 > /dev/null &&
         echo $((($(date +%s%N) - t0) / 1000000))' sh "$NETRAID" $sys) ;;
-    bmfile | stock)
+    bmfile | stock | stock4)
       ms=$(try_on n1 sh -c 't0=$(date +%s%N); mdadm "$1" --re-add "$2" > /dev/null 2>&1 || exit 1; sleep 0.05
         i=0; until [ "$(cat /sys/block/$3/md/sync_action)" = idle ] && [ "$(cat /sys/block/$3/md/degraded)" = 0 ]; do i=$((i + 1)); [ $i -gt 12000 ] && exit 1; sleep 0.05; done
         echo $((($(date +%s%N) - t0) / 1000000))' sh "${DEV[$sys]}" "${NBDLEG[$sys]}" "${MD[$sys]}") ;;
