@@ -9,6 +9,10 @@ ResyncPlan plan(ResyncKind kind, bool merge, std::string reason) { return {kind,
 
 }  // namespace
 
+bool tell_resyncing_before_copy(std::optional<SyncState> target_sync_state) {
+  return target_sync_state != SyncState::OutOfSync && target_sync_state != SyncState::Resyncing;
+}
+
 ResyncPlan decide_resync(const ResyncQuery& q) {
   if (!q.target_has_superblock)
     return plan(ResyncKind::Full, false, "target disk has no md superblock (blank or replaced): full resync");

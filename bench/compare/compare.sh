@@ -11,11 +11,14 @@
 #   local    n1's disk alone (the limit)                                    ubda
 #   tls      netraid as shipped (TLS, kernel TLS records)                   ubdb
 #   plain    netraid create --no-tls                                        ubdc
+#   before   the same, driven by the netraid of another build (NETRAID_BEFORE_BUILD_DIR,
+#            e.g. the previous release): before/after of a change in one run  ubdk
 #   bmfile   EXPERIMENT, not shipped: a --no-tls netraid mirror whose md bitmap
 #            was moved by hand (mdadm --grow) to a file on n1's second disk ubdd
 #   drbdC    DRBD 8.4 (lab kernel module, drbd-utils 9 userland), protocol C  ubde
 #   drbdA    the same, protocol A                                           ubdf
 #   stock    md RAID1 + nbd-client + `nbdkit file` (fuamode=force), internal bitmap ubdg
+#   stock4   the same with four NBD connections (nbd-client -C 4)              ubdj
 #   rawnode  the bare NBD leg: nbd-client -> nbdkit file inside n2           ubda of n2
 #   rawhost  the bare NBD leg: nbd-client -> nbdkit file on the host (lab namespace)
 # Figures: 1 MiB O_DIRECT sequential write and read; 4 KiB random write
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--reps N] [--quick] [--out DIR] [--seed N]" >&2; exit 2 ;;
   esac
 done
+BEFORE_BUILD="${NETRAID_BEFORE_BUILD_DIR:-}"
 [[ "$REPS" =~ ^[1-9][0-9]?$ ]] || { echo "compare: --reps takes 1-99" >&2; exit 2; }
 [[ "$SEED" =~ ^[0-9]+$ ]] || { echo "compare: --seed takes a number" >&2; exit 2; }
 . "$HERE/../../tests/lab/lib.sh"
@@ -52,12 +56,16 @@ done
 
 if [ $QUICK = 1 ]; then
   REPS=1 DISK_MIB=128 RUNTIME=3 PCTS="1" TARGET_STEPS="1 2" NODES=3
-  SYSTEMS="local tls plain bmfile drbdC stock"
+  SYSTEMS="local tls plain bmfile drbdC stock stock4"
 else
   DISK_MIB=256 RUNTIME=${RUNTIME:-6} PCTS="1 10" TARGET_STEPS="1 2 4 7" NODES=8
-  SYSTEMS="local tls plain bmfile drbdC drbdA stock rawnode rawhost"
+  SYSTEMS="local tls plain bmfile drbdC drbdA stock stock4 rawnode rawhost"
 fi
+[ -n "$BEFORE_BUILD" ] && SYSTEMS="${SYSTEMS/plain/before plain}"
 SYSTEMS="${COMPARE_SYSTEMS:-$SYSTEMS}"   # a subset, e.g. while debugging one system
+if [[ " $SYSTEMS " == *" before "* ]]; then
+  [ -x "$BEFORE_BUILD/cli/netraid" ] || { echo "compare: system 'before' needs NETRAID_BEFORE_BUILD_DIR=BUILD with cli/netraid" >&2; exit 2; }
+fi
 SETTLE=12        # md's daemon_sleep is 5 s; bits clear within two passes
 CHUNK_KIB=64     # netraid's default; the stock mirror gets the same
 D=${DISK_MIB}M
@@ -70,9 +78,9 @@ cleanup() {
   [ -n "$HOSTNBD_PID" ] && kill -9 "$HOSTNBD_PID" 2> /dev/null
   lab_teardown
 }
-lab_up $NODES --disks "$D,$D,$D,$D,$D,$D,$D,$D,64M" --modules md,nbd,drbd
+lab_up $NODES --disks "$D,$D,$D,$D,$D,$D,$D,$D,64M,$D,$D" --modules md,nbd,drbd
 trap cleanup EXIT
-[[ " $SYSTEMS " =~ \ (tls|plain|bmfile)\  ]] && netraid_lab_setup
+[[ " $SYSTEMS " =~ \ (tls|plain|bmfile|before)\  ]] && netraid_lab_setup
 RESULTS="$SHARED/results"
 : > "$RESULTS"
 # record REP SYSTEM FIGURE VALUE
@@ -80,15 +88,18 @@ record() { echo "$1 $2 $3 $4" >> "$RESULTS"; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 A1=$(lab addr n1) A2=$(lab addr n2)
 declare -A DEV NBDLEG MD LASTW NORESYNC
+# The netraid that drives each netraid system on n1 (the targets run this build's).
+declare -A NRBIN=([tls]="$NETRAID" [plain]="$NETRAID" [bmfile]="$NETRAID" [before]="$BEFORE_BUILD/cli/netraid")
+nrs() { local sys=$1; shift; lab exec n1 -- "${NRBIN[$sys]}" "$@"; }
 
 # --- setup: each system once, its initial sync timed in the node ------------
 # netraid: extend + wait, from the command to in sync.
 netraid_mirror() {  # SYS DISK [--no-tls]
   local sys=$1 disk=$2; shift 2
-  nr n1 create $sys --local $disk "$@" > /dev/null || fail "netraid create $sys failed"
+  nrs $sys create $sys --local $disk "$@" > /dev/null || fail "netraid create $sys failed"
   local ms
   ms=$(on n1 sh -c 't0=$(date +%s%N); "$1" extend "$2" --target n2 --target-device "$3" > /dev/null &&
-    "$1" wait "$2" --timeout 900 > /dev/null && echo $((($(date +%s%N) - t0) / 1000000))' sh "$NETRAID" $sys $disk) ||
+    "$1" wait "$2" --timeout 900 > /dev/null && echo $((($(date +%s%N) - t0) / 1000000))' sh "${NRBIN[$sys]}" $sys $disk) ||
     fail "netraid extend/wait $sys failed"
   record 1 $sys initial_sync_s "$(awk -v m=$ms 'BEGIN { printf "%.2f", m / 1000 }')"
   DEV[$sys]=$(try_on n1 cat /etc/netraid/$sys.json | sed -n 's/.*"md_device": *"\([^"]*\)".*/\1/p')
@@ -101,6 +112,7 @@ has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 DEV[local]=/dev/ubda
 has tls && netraid_mirror tls /dev/ubdb
 has plain && netraid_mirror plain /dev/ubdc --no-tls
+has before && netraid_mirror before /dev/ubdk --no-tls
 if has bmfile; then
   # EXPERIMENT: the same mirror as 'plain', then md's bitmap moved to a file
   # on n1's own disk ubdi (ext4), chunk unchanged. Not what netraid ships.
@@ -149,17 +161,20 @@ done
 nbdkit_in() {  # NODE PORT EXPORT FILE PIDFILE
   on "$1" nbdkit -i "$(lab addr "$1")" -p "$2" -P "$5" -e "$3" --filter=fua file file="$4" fuamode=force
 }
-if has stock; then
-  nbdkit_in n2 10903 stock /dev/ubdg /run/nbdkit-stock.pid
-  on n1 nbd-client "$A2" 10903 /dev/nbd15 -N stock -b 4096 -t 5 > /dev/null
-  ms=$(on n1 sh -c 't0=$(date +%s%N); yes | mdadm --create /dev/md100 --run --level=1 --raid-devices=2 --bitmap=internal \
-      --bitmap-chunk="$1"K /dev/ubdg --write-mostly /dev/nbd15 > /dev/null 2>&1 || exit 1
-    sleep 0.5; until [ "$(cat /sys/block/md100/md/sync_action)" = idle ] && [ "$(cat /sys/block/md100/md/degraded)" = 0 ]; do sleep 0.05; done
-    echo $((($(date +%s%N) - t0) / 1000000))' sh $CHUNK_KIB) || fail "stock mdadm --create failed"
-  record 1 stock initial_sync_s "$(awk -v m=$ms 'BEGIN { printf "%.2f", m / 1000 }')"
-  DEV[stock]=/dev/md100 NBDLEG[stock]=/dev/nbd15 MD[stock]=md100
-  log "stock: /dev/md100 over /dev/nbd15, initial sync ${ms} ms"
-fi
+stock_mirror() {  # SYS DISK PORT NBD MD CONNECTIONS
+  local sys=$1 disk=$2 port=$3 nbd=$4 md=$5 conns=$6 ms
+  nbdkit_in n2 $port $sys /dev/$disk /run/nbdkit-$sys.pid
+  on n1 nbd-client "$A2" $port /dev/$nbd -N $sys -b 4096 -t 5 -C $conns > /dev/null
+  ms=$(on n1 sh -c 't0=$(date +%s%N); yes | mdadm --create /dev/$3 --run --level=1 --raid-devices=2 --bitmap=internal \
+      --bitmap-chunk="$1"K /dev/$2 --write-mostly /dev/$4 > /dev/null 2>&1 || exit 1
+    sleep 0.5; until [ "$(cat /sys/block/$3/md/sync_action)" = idle ] && [ "$(cat /sys/block/$3/md/degraded)" = 0 ]; do sleep 0.05; done
+    echo $((($(date +%s%N) - t0) / 1000000))' sh $CHUNK_KIB $disk $md $nbd) || fail "$sys mdadm --create failed"
+  record 1 $sys initial_sync_s "$(awk -v m=$ms 'BEGIN { printf "%.2f", m / 1000 }')"
+  DEV[$sys]=/dev/$md NBDLEG[$sys]=/dev/$nbd MD[$sys]=$md
+  log "$sys: /dev/$md over /dev/$nbd ($conns connection(s)), initial sync ${ms} ms"
+}
+has stock && stock_mirror stock ubdg 10903 nbd15 md100 1
+has stock4 && stock_mirror stock4 ubdj 10904 nbd12 md101 4
 if has rawnode; then
   nbdkit_in n2 10902 raw /dev/ubda /run/nbdkit-raw.pid
   on n1 nbd-client "$A2" 10902 /dev/nbd14 -N raw -b 4096 -t 5 > /dev/null
@@ -235,7 +250,7 @@ measure() {  # REP FIGURE SYS
 # --- partial resync: target away, PCT % of the disk written (scattered 4 KiB,
 # seeded), target back; time in the node from the command that brings it back
 # to in sync, bytes = what the target's disk took meanwhile. ------------------
-declare -A TDISK=([tls]=ubdb [plain]=ubdc [bmfile]=ubdd [drbdC]=ubde [drbdA]=ubdf [stock]=ubdg)
+declare -A TDISK=([tls]=ubdb [plain]=ubdc [bmfile]=ubdd [drbdC]=ubde [drbdA]=ubdf [stock]=ubdg [stock4]=ubdj [before]=ubdk)
 target_sectors() { try_on n2 cat /sys/block/$1/stat | awk '{print $7}'; }
 partial() {  # REP SYS PCT
   local rep=$1 sys=$2 pct=$3 bytes io ms before
@@ -243,8 +258,8 @@ partial() {  # REP SYS PCT
   io=$((bytes * pct / 100 / 4096 * 4096))
   settle $sys
   case $sys in
-    tls | plain) nr n1 pause $sys > /dev/null || { log "WARNING: pause $sys failed"; NORESYNC[$sys]=1; return 0; } ;;
-    bmfile | stock)
+    tls | plain | before) nrs $sys pause $sys > /dev/null || { log "WARNING: pause $sys failed"; NORESYNC[$sys]=1; return 0; } ;;
+    bmfile | stock | stock4)
       on n1 sh -c 'mdadm "$1" --fail "$2" > /dev/null 2>&1 || exit 1
         for i in $(seq 50); do mdadm "$1" --remove "$2" > /dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1' \
         sh "${DEV[$sys]}" "${NBDLEG[$sys]}" ;;
@@ -256,10 +271,10 @@ partial() {  # REP SYS PCT
     --randseed=$((SEED + rep)) --output=/dev/null > /dev/null
   before=$(target_sectors ${TDISK[$sys]})
   case $sys in
-    tls | plain)
+    tls | plain | before)
       ms=$(try_on n1 sh -c 't0=$(date +%s%N); "$1" resume "$2" > /dev/null && "$1" wait "$2" --timeout 900 > /dev/null &&
-        echo $((($(date +%s%N) - t0) / 1000000))' sh "$NETRAID" $sys) ;;
-    bmfile | stock)
+        echo $((($(date +%s%N) - t0) / 1000000))' sh "${NRBIN[$sys]}" $sys) ;;
+    bmfile | stock | stock4)
       ms=$(try_on n1 sh -c 't0=$(date +%s%N); mdadm "$1" --re-add "$2" > /dev/null 2>&1 || exit 1; sleep 0.05
         i=0; until [ "$(cat /sys/block/$3/md/sync_action)" = idle ] && [ "$(cat /sys/block/$3/md/degraded)" = 0 ]; do i=$((i + 1)); [ $i -gt 12000 ] && exit 1; sleep 0.05; done
         echo $((($(date +%s%N) - t0) / 1000000))' sh "${DEV[$sys]}" "${NBDLEG[$sys]}" "${MD[$sys]}") ;;

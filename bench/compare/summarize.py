@@ -12,11 +12,13 @@ results, prefix, machine, params = sys.argv[1], sys.argv[2], json.loads(sys.argv
 LABELS = {
     "local": "local disk alone (the limit)",
     "tls": "netraid as shipped (TLS)",
+    "before": "netraid --no-tls, the build before the change (NETRAID_BEFORE_BUILD_DIR)",
     "plain": "netraid --no-tls",
     "bmfile": "EXPERIMENT: netraid --no-tls, md bitmap in a file on n1's disk",
     "drbdC": "DRBD 8.4 protocol C",
     "drbdA": "DRBD 8.4 protocol A",
     "stock": "stock md + nbd-client + nbdkit file",
+    "stock4": "the same with 4 NBD connections (nbd-client -C 4)",
     "rawnode": "bare NBD leg, nbdkit in node n2",
     "rawhost": "bare NBD leg, nbdkit on the host",
 }
@@ -110,7 +112,8 @@ def ratio_table(figs):
         for f in figs:
             r = out["ratios"][s].get(f, {})
             a, b = r.get("to_drbdC"), r.get("to_local")
-            cells.append(f"{a:.2f} / {b:.2f}" if a is not None and b is not None else "-")
+            cells.append("-" if a is None and b is None else
+                         f"{'-' if a is None else format(a, '.2f')} / {'-' if b is None else format(b, '.2f')}")
         rows.append(f"| {s} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -123,7 +126,21 @@ md.append("Cells: median [min-max] over the repetitions.\n")
 md.append(table(perf) + "\n")
 md.append(table(sync) + "\n")
 md.append("Ratios (median of the per-repetition ratios; above 1 is better for rates, worse for times):\n")
-md.append(ratio_table(["seq_write_mb_s", "seq_read_mb_s", "qd1_iops", "qd16_iops", "randread_iops", "resync10_s" if any("resync10_s" in data[s] for s in systems) else "resync1_s"]) + "\n")
+md.append(ratio_table(["seq_write_mb_s", "seq_read_mb_s", "qd1_iops", "qd16_iops", "randread_iops"]) + "\n")
+md.append("Times (below 1 is better):\n")
+md.append(ratio_table(["initial_sync_s", "resync1_s", "resync10_s"]) + "\n")
+if "before" in data and "plain" in data:
+    # the change measured within each repetition: after / before
+    rows = ["| figure | before | after (plain) | after / before |", "|---|---|---|---|"]
+    for f in perf + sync:
+        if f in data["before"] and f in data["plain"]:
+            rs = [data["plain"][f][r] / data["before"][f][r] for r in data["plain"][f] if r in data["before"][f] and data["before"][f][r]]
+            out.setdefault("change", {})[f] = round(statistics.median(rs), 3) if rs else None
+            rows.append(f"| {FIGS[f][0]} | {cell(out['systems']['before'].get(f))} | {cell(out['systems']['plain'].get(f))} | "
+                        + (f"{statistics.median(rs):.2f}" if rs else "-") + " |")
+    md.append("The change, `before` vs `plain` (same disks, same repetitions):\n")
+    md.append("\n".join(rows) + "\n")
+    json.dump(out, open(prefix + ".json", "w"), indent=1)
 if targets:
     md.append("netraid as shipped (TLS), one source to N targets:\n")
     md.append("| targets | 1M seq write (MB/s) | 4K dsync QD1 (IOPS) |\n|---|---|---|")

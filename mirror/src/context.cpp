@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -71,7 +72,20 @@ ProgramResult Context::mdadm(const mdadm::Argv& args) const { return run(mdadm_c
 ProgramResult Context::mdadm_checked(const mdadm::Argv& args) const { return run_checked(mdadm_command(args)); }
 
 ProgramResult Context::run_remote(const std::string& host, const std::vector<std::string>& args) const {
-  return system->run_on(host, args);
+  // NETRAID_TRACE_REMOTE=1: each round trip to a peer and what it cost (the
+  // fixed costs of extend/resume are mostly these).
+  static const bool trace = [] {
+    const char* v = std::getenv("NETRAID_TRACE_REMOTE");
+    return v && *v && std::string(v) != "0";
+  }();
+  if (!trace) return system->run_on(host, args);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = system->run_on(host, args);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::string line = "netraid: remote " + host + ":";
+  for (const auto& a : args) line += " " + a;
+  std::fprintf(stderr, "%s (exit %d, %lld ms)\n", line.c_str(), r.exit_code, static_cast<long long>(ms));
+  return r;
 }
 
 tunables::Tunables mirror_tunables(const Context& ctx, const config::MirrorConfig& m) {

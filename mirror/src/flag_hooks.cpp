@@ -113,11 +113,14 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   // our bitmap before the re-add, or md would take them as in sync
   // (LAB-NOTES.md). A clean in-sync target of this generation never wrote
   // on its own: its bitmap only repeats ours, merging it would copy more.
-  if (!plan.merge_target_bitmap) {
+  const bool tell_first = flags::tell_resyncing_before_copy(q.target_sync_state);
+  auto resyncing = [&] {
     s.set_target_state(m.tag, target, SyncState::Resyncing);
+    if (!tell_first) return ReAdd::PartialTellAfter;
     tell_target(ctx, m, target, SyncState::Resyncing, "");
     return ReAdd::Partial;
-  }
+  };
+  if (!plan.merge_target_bitmap) return resyncing();
   const auto meta = ctx.system->read_member(nbd);
   if (!meta.bitmap) return ReAdd::Full;
   auto ranges = mdadm::to_ranges(meta.dirty_chunks);
@@ -129,11 +132,13 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
             " dirty chunk(s) into " + m.md_device + "'s bitmap before the re-add");
     mark_chunks_needed(ctx, m.md_device, ranges);
   }
-  s.set_target_state(m.tag, target, SyncState::Resyncing);
-  tell_target(ctx, m, target, SyncState::Resyncing, "");
-  return ReAdd::Partial;
+  return resyncing();
 }
 }  // namespace
+
+void tell_resyncing_after_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target) {
+  tell_target(ctx, m, target, SyncState::Resyncing, "");
+}
 
 bool split_brain_on_refusal(const Context& ctx, const config::MirrorConfig& m, const std::string& target) {
   const auto* t = m.find(target);

@@ -137,6 +137,7 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
           continue;
         }
         set_write_mostly(ctx, md, leg.nbd, true);
+        if (pre == failover::ReAdd::PartialTellAfter) failover::tell_resyncing_after_re_add(ctx, m, t.host);
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
         seeded::clear(ctx, m.tag, t.host);          // copied whole: no longer a seeded copy
@@ -200,13 +201,17 @@ constexpr int kUnreachable = 255;
 // left to the pass (it stays Out of Sync, and its copy, judged when it
 // returns, decides its resync).
 void reclaim_copies(const Context& ctx, const config::MirrorConfig& m, const std::vector<std::string>& hosts) {
-  for (const auto& h : hosts) {
-    const auto r = ctx.run_remote(h, {"reclaim", m.tag, "--check"});
-    if (r.exit_code == released::kCopyInUse) throw OpError(their_line(r, "reclaim"));  // names the host
-  }
+  // One host: its reclaim refuses by itself before it changes anything, so
+  // the separate check would only cost a round trip.
+  if (hosts.size() > 1)
+    for (const auto& h : hosts) {
+      const auto r = ctx.run_remote(h, {"reclaim", m.tag, "--check"});
+      if (r.exit_code == released::kCopyInUse) throw OpError(their_line(r, "reclaim"));  // names the host
+    }
   for (const auto& h : hosts) {
     const auto r = ctx.run_remote(h, {"reclaim", m.tag});
     if (r.exit_code == kUnreachable) continue;
+    if (r.exit_code == released::kCopyInUse) throw OpError(their_line(r, "reclaim"));
     if (r.exit_code != 0) throw OpError(h + ": its paused copy was not taken back: " + their_line(r, "reclaim"));
     if (const auto verdict = first_line(r.out); !verdict.empty()) ctx.say(m.tag + ": " + h + ": " + verdict);
   }

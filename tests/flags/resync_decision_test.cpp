@@ -197,3 +197,10 @@ TEST_CASE("resync: a target that has the mirror in service itself is a split bra
     CHECK(p.reason.find('`') == std::string::npos);
   }
 }
+
+TEST_CASE("a target is told resyncing before the copy unless its own flags already keep it from taking over") {
+  CHECK(tell_resyncing_before_copy(SyncState::InSync));
+  CHECK(tell_resyncing_before_copy(std::nullopt));  // unreadable or never told: it may think it is in sync
+  CHECK_FALSE(tell_resyncing_before_copy(SyncState::OutOfSync));
+  CHECK_FALSE(tell_resyncing_before_copy(SyncState::Resyncing));
+}

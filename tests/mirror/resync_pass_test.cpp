@@ -19,7 +19,7 @@ struct SourceN1 {
   fake::FakeNode n1{"n1"};
   mirror::config::MirrorConfig m = fake::two_node_mirror();
 
-  SourceN1() {
+  explicit SourceN1(std::optional<SyncState> n2_state = SyncState::InSync) {
     fake::make_source(n1, m, {0xaa, {}});
     auto& sys = *n1.system;
     sys.members["/dev/ubda"] = fake::md_superblock(500);
@@ -29,7 +29,7 @@ struct SourceN1 {
     n2.node = "n2";
     n2.reachable = true;
     n2.flags.source = "n1";
-    n2.flags.sync_state = SyncState::InSync;
+    n2.flags.sync_state = n2_state;
     n2.flags.generation = {0xaa, {}};
     sys.peers["n2"] = [n2](const std::vector<std::string>& args) -> mirror::ProgramResult {
       if (args.at(0) == "flags-report") return fake::reports(n2)(args);
@@ -61,6 +61,34 @@ TEST_CASE("resync pass: a returning target is served, attached, re-added through
   CHECK(mirror::load_legs(t.n1.ctx, kTag) == mirror::Legs{{"n2", "/dev/nbd0"}});
   CHECK(!sys.saw("run mdadm --manage /dev/md0 --add"));  // never a full resync here
   CHECK(!sys.saw("run mdadm --zero-superblock"));
+}
+
+TEST_CASE("resync pass: a target that may think it is in sync is told resyncing before the re-add, one that knows after") {
+  for (const std::optional<SyncState> state : {std::optional<SyncState>(SyncState::InSync), std::optional<SyncState>()}) {
+    SourceN1 t(state);
+    auto& sys = *t.n1.system;
+    sys.reachable_exports.insert(t.m.systems[1].address);
+    sys.members["/dev/nbd0"] = fake::md_superblock(500);
+    mirror::resync_pass(t.n1.ctx, t.m);
+    const int told = sys.index_of("on n2: flags-set datarep --source n1 --sync-state resyncing");
+    const int re_add = sys.index_of("run mdadm --manage /dev/md0 --re-add /dev/nbd0");
+    REQUIRE(told >= 0);
+    REQUIRE(re_add >= 0);
+    CHECK(told < re_add);
+  }
+  for (const auto state : {SyncState::OutOfSync, SyncState::Resyncing}) {
+    // Its flags refuse a takeover already: the resync starts one round trip sooner.
+    SourceN1 t(state);
+    auto& sys = *t.n1.system;
+    sys.reachable_exports.insert(t.m.systems[1].address);
+    sys.members["/dev/nbd0"] = fake::md_superblock(500);
+    mirror::resync_pass(t.n1.ctx, t.m);
+    const int told = sys.index_of("on n2: flags-set datarep --source n1 --sync-state resyncing");
+    const int re_add = sys.index_of("run mdadm --manage /dev/md0 --re-add /dev/nbd0");
+    REQUIRE(told >= 0);
+    REQUIRE(re_add >= 0);
+    CHECK(re_add < told);
+  }
 }
 
 TEST_CASE("resync pass: a blank target disk gets a full resync (superblock zeroed, plain add)") {

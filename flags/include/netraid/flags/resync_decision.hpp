@@ -57,6 +57,12 @@ struct ResyncPlan {
 };
 
 ResyncPlan decide_resync(const ResyncQuery& q);
+// Whether a target must be told "resyncing" before md starts copying onto
+// it. A target whose own flags already say out_of_sync or resyncing refuses
+// to take over either way, so telling it can wait until the copy runs (one
+// round trip less before the resync starts); one that may believe it is in
+// sync (or cannot be read) must know before its data starts to change.
+bool tell_resyncing_before_copy(std::optional<SyncState> target_sync_state);
 // The target answers that it has TAG in service itself (it took over while
 // it could not see this source): both copies may hold writes the other never
 // saw, whatever their generations say, so nothing is resynced either way.
