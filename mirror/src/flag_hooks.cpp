@@ -115,8 +115,11 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   // on its own: its bitmap only repeats ours, merging it would copy more.
   const bool tell_first = flags::tell_resyncing_before_copy(q.target_sync_state);
   auto resyncing = [&] {
-    s.set_target_state(m.tag, target, SyncState::Resyncing);
+    // Told later: left as recorded (out of sync), so the pass's closing
+    // record_target_states tells the target what md shows by then, in one
+    // round trip: resyncing, or in sync when the copy already ended.
     if (!tell_first) return ReAdd::PartialTellAfter;
+    s.set_target_state(m.tag, target, SyncState::Resyncing);
     tell_target(ctx, m, target, SyncState::Resyncing, "");
     return ReAdd::Partial;
   };
@@ -135,10 +138,6 @@ ReAdd plan_re_add(const Context& ctx, const config::MirrorConfig& m, const std::
   return resyncing();
 }
 }  // namespace
-
-void tell_resyncing_after_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target) {
-  tell_target(ctx, m, target, SyncState::Resyncing, "");
-}
 
 bool split_brain_on_refusal(const Context& ctx, const config::MirrorConfig& m, const std::string& target) {
   const auto* t = m.find(target);

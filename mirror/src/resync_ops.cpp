@@ -137,7 +137,6 @@ int resync_pass(const Context& ctx, const config::MirrorConfig& m, const PassOpt
           continue;
         }
         set_write_mostly(ctx, md, leg.nbd, true);
-        if (pre == failover::ReAdd::PartialTellAfter) failover::tell_resyncing_after_re_add(ctx, m, t.host);
       } else if (plan.action == LegAction::kAddFull) {
         failover::before_add_full(ctx, m, t.host);  // issue 7: the target is resynced from here
         seeded::clear(ctx, m.tag, t.host);          // copied whole: no longer a seeded copy

@@ -23,8 +23,9 @@ void set_target_flags(const Context& ctx, const std::string& tag, const std::str
 void on_created(const Context& ctx, const std::string& tag);
 void on_extended(const Context& ctx, const config::MirrorConfig& m, const std::string& target);
 void on_deleted(const Context& ctx, const std::string& tag);
-// PartialTellAfter: a partial re-add whose target is told "resyncing" only
-// once md copies (tell_resyncing_after_re_add), see tell_resyncing_before_copy.
+// PartialTellAfter: a partial re-add whose target is told its state only
+// once md copies, by the pass's closing record_target_states (see
+// flags::tell_resyncing_before_copy).
 enum class ReAdd { Partial, PartialTellAfter, Full, Skip };
 // What decide_resync reads about a returning TARGET attached as NBD: its
 // flags (asked), both legs' superblocks, this source's generation.
@@ -34,8 +35,6 @@ flags::ResyncQuery gather_resync_query(const Context& ctx, const config::MirrorC
 // when the target may hold writes the source never saw, merge its bitmap.
 ReAdd before_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target,
                     const std::string& nbd);
-// After the re-add of a PartialTellAfter target: tell it "resyncing".
-void tell_resyncing_after_re_add(const Context& ctx, const config::MirrorConfig& m, const std::string& target);
 // The target refused to serve its disk: when that is because it has TAG in
 // service itself, say so as a split brain with the operator's choices and
 // record it out of sync (returns true); otherwise false (nothing said).
