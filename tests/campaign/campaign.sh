@@ -801,8 +801,9 @@ f_source-crash-in-resync() {
   fi
   if [ -z "$CM_NODE" ]; then
     log "    nobody may take over: boot $old$(PCMK && echo ' (the operator powers it on; Pacemaker promotes it again)' || echo ' and restore there')"
-    SRC=$old; before_trigger   # its restore resumes the half-done resync
-    boot_node "$old"
+    # its restore resumes the half-done resync. Under Pacemaker the promote
+    # follows the boot by itself: measure first (from the disk image).
+    if PCMK; then SRC=$old; before_trigger; boot_node "$old"; else boot_node "$old"; SRC=$old; before_trigger; fi
     if PCMK; then
       pm_wait_promoted 300 "$old" "$half"
     else
