@@ -551,6 +551,17 @@ check_all() {
   check_legs
   out=$(nr "$SRC" verify $TAG --timeout 300 2>&1); rc=$?
   log "    verify: $(tail -n1 <<< "$out")"
+  if [ $rc = 3 ] && [ "$MANAGER" = pacemaker ] && [ "${RECHECKED:-0}" = 0 ]; then
+    # verify refuses a degraded mirror (3): Pacemaker recovered an instance
+    # since the settle (e.g. a monitor that timed out). Settle and check again, once.
+    log "    the mirror degraded after the settle ($(try_on "$SRC" crm_mon -1 2> /dev/null | grep -A3 'Failed Resource Actions' | tail -n +2 | tr -s ' ' | tr '\n' ' ')): settle and check again"
+    RECHECKED=1
+    pm_wait_settled
+    nr "$SRC" wait $TAG --timeout 300 > /dev/null 2>&1
+    check_all
+    RECHECKED=0
+    return
+  fi
   [ $rc = 0 ] || fail "netraid verify $TAG on $SRC exited $rc: $(tail -n1 <<< "$out")"
 }
 # check_legs: every target's data area byte-identical to the in-service leg.
