@@ -4,8 +4,15 @@
 # mirror under a verifying write load (nrload: numbered 4 KiB blocks, every
 # acknowledged write logged on the host before the next is issued) and
 # injects one fault at a time, at random, from the kinds below. Failover
-# decisions come from the lab's stand-in cluster manager (lib.sh's
-# cm_failover, tried by priority). After every fault, once the cluster has
+# decisions come from the cluster manager: --manager driver (the default),
+# this script as a stand-in that runs `netraid restore` by priority
+# (cm_restore_any); --manager pacemaker, a Corosync + Pacemaker cluster of
+# the lab's nodes with the netraid promotable clone, fencing by
+# fence_netraid_lab (stonith-action off) and, with --load fsync, a Filesystem
+# on the promoted instance (docs/pacemaker.md): the driver then never runs
+# restore or resync; it injects the fault, powers fenced nodes on as an
+# operator would, waits for Pacemaker to promote (or to refuse) and learns
+# the source from crm_mon. After every fault, once the cluster has
 # settled (writer stopped, every leg back and in sync):
 #   1. no acknowledged write is missing on the copy in service (nrload check
 #      on its leg: each block holds its last acknowledged write or the one in
@@ -16,17 +23,22 @@
 #      chunks (the source's bitmap, plus the chunks merged from the
 #      returning leg) + 1 MiB, unless the log says a full resync was due;
 #   4. no copy the rules forbid was brought into service (a stale or
-#      half-resynced copy is refused with its exit code; the array runs on
-#      one system only; every target ends in_sync with the source's
-#      generation);
+#      half-resynced copy is refused with its exit code, or under Pacemaker
+#      stays unpromoted with no promotion score; the array runs on one system
+#      only, and under Pacemaker exactly one instance is promoted, there;
+#      every target ends in_sync with the source's generation);
 #   5. no split brain was met (none of these faults may make one) and so none
 #      was resolved silently.
 # Any violation stops the run, keeps the lab up (NETRAID_CAMPAIGN_KEEP_LAB=0:
 # bring it down), the fault log, the ack log and the nodes' consoles under
 # the output folder, and prints the command that replays the run.
 #
-# usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S]
-#                    [--kinds K1,K2,...] [--in-order] [--self-test] [--load direct|fsync] [--out DIR]
+# usage: campaign.sh [--seed S] [--faults N] [--topology 2|3|n+1] [--replay S]
+#                    [--manager driver|pacemaker] [--kinds K1,K2,...] [--in-order]
+#                    [--self-test] [--load direct|fsync] [--out DIR]
+# --topology n+1: two mirrors, alpha (n1 -> n3:/dev/ubda) and beta
+# (n2 -> n3:/dev/ubdb), one writer and ack log each; each fault picks one
+# mirror, and after it both mirrors are checked (driver manager, raw load).
 # --in-order: the kinds one after the other (cycling) instead of at random.
 # --replay S is --seed S (the fault sequence and every random choice follow
 # from the seed; the lab's timing does not). --self-test first proves the
@@ -34,7 +46,7 @@
 # input was wiped, so the legs diverge). Exit 0 all faults passed, 1 a
 # violation (or a command of the harness failed), 77 no lab here.
 set -u
-SEED=1 FAULTS=10 TOPO=2 KINDS="" SELFTEST=0 INORDER=0 LOAD=direct OUT=""
+SEED=1 FAULTS=10 TOPO=2 KINDS="" SELFTEST=0 INORDER=0 LOAD=direct OUT="" MANAGER=driver
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed | --replay) SEED="$2"; shift 2 ;;
@@ -45,25 +57,45 @@ while [ $# -gt 0 ]; do
     --in-order) INORDER=1; shift ;;
     --load) LOAD="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    *) echo "usage: campaign.sh [--seed S] [--faults N] [--topology 2|3] [--replay S] [--kinds K,...] [--self-test] [--load direct|fsync] [--out DIR]" >&2; exit 2 ;;
+    --manager) MANAGER="$2"; shift 2 ;;
+    *) echo "usage: campaign.sh [--seed S] [--faults N] [--topology 2|3|n+1] [--replay S] [--manager driver|pacemaker] [--kinds K,...] [--self-test] [--load direct|fsync] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 [[ "$SEED" =~ ^[0-9]+$ && "$FAULTS" =~ ^[0-9]+$ ]] || { echo "campaign: --seed and --faults take numbers" >&2; exit 2; }
-case "$TOPO" in 2 | 3) ;; *) echo "campaign: --topology is 2 or 3 (n+1 is not done yet)" >&2; exit 2 ;; esac
+case "$TOPO" in 2 | 3 | n+1) ;; *) echo "campaign: --topology is 2, 3 or n+1" >&2; exit 2 ;; esac
+case "$MANAGER" in driver | pacemaker) ;; *) echo "campaign: --manager is driver (this script runs restore) or pacemaker (a Corosync + Pacemaker cluster decides)" >&2; exit 2 ;; esac
+if [ "$TOPO" = n+1 ]; then
+  [ "$MANAGER" = driver ] || { echo "campaign: --topology n+1 runs with --manager driver only (two promotable clones on a shared backup are not done)" >&2; exit 2; }
+  [ "$LOAD" = direct ] || { echo "campaign: --topology n+1 runs with --load direct only" >&2; exit 2; }
+  [ $SELFTEST = 0 ] || { echo "campaign: --self-test needs --topology 2 or 3" >&2; exit 2; }
+fi
 case "$LOAD" in direct | fsync) ;; *) echo "campaign: --load is direct (O_DIRECT|O_DSYNC on the md device) or fsync (write + fdatasync of a file in ext4 on it)" >&2; exit 2 ;; esac
 export NETRAID_LAB="${NETRAID_LAB:-campaign}"
 . "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/lib-pacemaker.sh"
 
 ALL_KINDS="target-crash source-crash link-cut netem pause-resume switchover target-crash-in-resync source-crash-in-resync blank-disk monitor-killed both-crash cut-then-source-crash unextend-extend"
-[ -n "$KINDS" ] || KINDS="$ALL_KINDS"
+# Under Pacemaker: no netraid monitor runs (monitor-killed has no object);
+# Corosync shares the replication link's addresses in the lab, so a cut or a
+# netem burst is a cluster split with a fencing race, not the fault these
+# kinds mean (link-cut, netem, cut-then-source-crash: not done under
+# Pacemaker; pacemaker-fence-peer covers a replication link dying alone);
+# unextend leaves a clone instance on a node without the mirror.
+PCMK_KINDS="target-crash source-crash pause-resume switchover target-crash-in-resync source-crash-in-resync blank-disk both-crash"
+AVAIL_KINDS=$ALL_KINDS
+[ "$MANAGER" = pacemaker ] && AVAIL_KINDS=$PCMK_KINDS
+[ -n "$KINDS" ] || KINDS="$AVAIL_KINDS"
 KINDS="${KINDS//,/ }"
-for k in $KINDS; do [[ " $ALL_KINDS " == *" $k "* ]] || { echo "campaign: unknown fault kind '$k' (kinds: $ALL_KINDS)" >&2; exit 2; }; done
+for k in $KINDS; do
+  [[ " $ALL_KINDS " == *" $k "* ]] || { echo "campaign: unknown fault kind '$k' (kinds: $ALL_KINDS)" >&2; exit 2; }
+  [[ " $AVAIL_KINDS " == *" $k "* ]] || { echo "campaign: fault kind '$k' is not done with --manager $MANAGER (kinds: $AVAIL_KINDS)" >&2; exit 2; }
+done
 read -r -a KIND_LIST <<< "$KINDS"
 
-OUT="${OUT:-/var/tmp/netraid-campaign/$NETRAID_LAB-seed$SEED-t$TOPO$([ "$LOAD" = fsync ] && echo -fsync)}"
+OUT="${OUT:-/var/tmp/netraid-campaign/$NETRAID_LAB-seed$SEED-t$TOPO$([ "$LOAD" = fsync ] && echo -fsync)$([ "$MANAGER" = pacemaker ] && echo -pcmk)}"
 rm -rf "$OUT" && mkdir -p "$OUT" || { echo "campaign: cannot make $OUT" >&2; exit 1; }
 FLOG="$OUT/faults.log"
-ACKS="$OUT/acks.log"   # on the host; the nodes see it through hostfs
+ACKS="$OUT/acks.log"   # on the host; the nodes see it through hostfs (n+1: acks.TAG.log)
 NRLOAD="$BUILD_DIR/tests/campaign/nrload"
 [ -x "$NRLOAD" ] || skip "nrload is not built at $NRLOAD: build the tree first"
 BLOCKS=8192            # the writer's area: the first 32 MiB of the array, or a 32 MiB file
@@ -73,7 +105,7 @@ MAP=()                 # --load fsync: where the file's bytes are on the array (
 PAUSE_MS=2
 CHUNK=$((CHUNK_KIB * 1024))
 DEV=""
-REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR $0 --replay $SEED --faults $FAULTS --topology $TOPO${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')$([ "$LOAD" = fsync ] && echo ' --load fsync')"
+REPLAY="NETRAID_BUILD_DIR=$BUILD_DIR NETRAID_LAB=$NETRAID_LAB $0 --replay $SEED --faults $FAULTS --topology $TOPO --manager $MANAGER${KINDS:+ --kinds ${KINDS// /,}}$([ $SELFTEST = 1 ] && echo ' --self-test')$([ $INORDER = 1 ] && echo ' --in-order')$([ "$LOAD" = fsync ] && echo ' --load fsync')"
 log() { echo "$*" | tee -a "$FLOG"; }
 
 # A violation (or a harness command that failed: lib.sh's fail) stops the run.
@@ -91,9 +123,13 @@ campaign_exit() {
     exit $rc
   fi
   for c in "$LAB_DIR"/nodes/*/console.log; do [ -f "$c" ] && cp "$c" "$OUT/$(basename "$(dirname "$c")").console.log"; done
+  if [ "$MANAGER" = pacemaker ]; then
+    for n in $ALL_NODES; do cp "$LAB_DIR/nodes/$n/persist/log-pacemaker/pacemaker.log" "$OUT/$n.pacemaker.log" 2> /dev/null; done
+    cp "$LAB_DIR/cluster/hostd.log" "$OUT/hostd.log" 2> /dev/null
+  fi
   for n in $ALL_NODES; do
     try_on "$n" sh -c 'cat /var/log/netraid/monitor.log' > "$OUT/$n.monitor.log" 2> /dev/null
-    try_on "$n" sh -c 'cat /var/log/netraid/nrload.log' > "$OUT/$n.nrload.log" 2> /dev/null
+    try_on "$n" sh -c 'cat /var/log/netraid/nrload-*.log' > "$OUT/$n.nrload.log" 2> /dev/null
   done
   {
     echo "campaign stopped: ${VIOLATION:-exit $rc} (seed $SEED, fault ${FAULT_NO:-0} of $FAULTS, ${KIND:-setup})"
@@ -115,22 +151,82 @@ R=0
 rnd() { R=$((RANDOM % $1)); }
 
 # --- cluster state as the driver knows it
-ALL_NODES=$(seq -f 'n%g' 1 "$TOPO" | tr '\n' ' ')
+if [ "$TOPO" = n+1 ]; then ALL_NODES="n1 n2 n3 "; else ALL_NODES=$(seq -f 'n%g' 1 "$TOPO" | tr '\n' ' '); fi
 SRC=n1
 declare -A PRIO=([n1]=1 [n2]=2 [n3]=3)
-targets() { local n; for n in $ALL_NODES; do [ "$n" != "$SRC" ] && [ -z "${GONE[$n]:-}" ] && echo "$n"; done; }
+# The mirrors and where each lives. Topology 2 and 3: one mirror, $TAG, on
+# every node's /dev/ubda. n+1: alpha n1 -> n3:/dev/ubda, beta n2 ->
+# n3:/dev/ubdb; each has its own writer and ack log, and the globals below
+# (TAG, SRC, MNODES, ACKS, WSEED, WRITER_ON, DEV) are those of the mirror
+# in hand (use_mirror).
+if [ "$TOPO" = n+1 ]; then MIRRORS=(alpha beta); else MIRRORS=("$TAG"); fi
+declare -A M_NODES=() M_SRC=() M_WSEED=() M_WRITER=() M_DEV=()
+if [ "$TOPO" = n+1 ]; then
+  M_NODES=([alpha]="n1 n3" [beta]="n2 n3")
+  M_SRC=([alpha]=n1 [beta]=n2)
+  M_WSEED=([alpha]=$SEED [beta]=$((SEED + 500000)))
+fi
+MNODES=$ALL_NODES
+mirror_acks() { if [ "$TOPO" = n+1 ]; then echo "$OUT/acks.$1.log"; else echo "$OUT/acks.log"; fi; }
+save_mirror() { M_SRC[$TAG]=$SRC; M_WSEED[$TAG]=$WSEED; M_WRITER[$TAG]=$WRITER_ON; M_DEV[$TAG]=$DEV; }
+use_mirror() {
+  [ "$TOPO" = n+1 ] || return 0
+  [ "$TAG" = "$1" ] && [ -n "${M_NODES[$1]:-}" ] && [ "$MNODES" = "${M_NODES[$1]}" ] && return 0
+  [ -n "${M_NODES[$TAG]:-}" ] && save_mirror
+  TAG=$1 SRC=${M_SRC[$1]} WSEED=${M_WSEED[$1]} WRITER_ON=${M_WRITER[$1]:-} DEV=${M_DEV[$1]:-}
+  MNODES=${M_NODES[$1]} ACKS=$(mirror_acks "$1")
+}
+# legdev NODE: the device that holds NODE's copy of $TAG; legidx: its lab disk.
+legidx() { [ "$TOPO" = n+1 ] && [ "$TAG" = beta ] && [ "$1" = n3 ] && echo 1 || echo 0; }
+legdev() { [ "$(legidx "$1")" = 1 ] && echo /dev/ubdb || echo /dev/ubda; }
+targets() { local n; for n in $MNODES; do [ "$n" != "$SRC" ] && [ -z "${GONE[$n]:-}" ] && echo "$n"; done; }
 declare -A GONE=()      # unextended nodes
 pick_target() { local t; mapfile -t t < <(targets); rnd ${#t[@]}; T=${t[$R]}; }
 
 # The monitor runs on every system (it supervises what is in service there),
-# started again after each boot; its log is appended to.
+# started again after each boot; its log is appended to. Not under
+# Pacemaker: there the agent's monitor reconnects targets (docs/pacemaker.md).
 start_monitors() {
   local n
+  [ "$MANAGER" = pacemaker ] && return 0
   for n in "$@"; do
     on "$n" sh -c 'mkdir -p /run/netraid /var/log/netraid; setsid "$1" monitor --interval 2 >> /var/log/netraid/monitor.log 2>&1 < /dev/null & echo $! > /run/netraid/monitor.pid' sh "$NETRAID"
   done
 }
-image() { lab disk "$1"; }
+image() { lab disk "$1" "$(legidx "$1")"; }
+node_down() { lab status 2> /dev/null | grep -q "^  $1 .* down$"; }
+
+# Crashes and boots. Under Pacemaker a crashed node is fenced (powered off,
+# stonith-action off) by the cluster; the driver powers it on again only
+# after that fencing, as an operator would, so the cluster never meets a
+# node it was about to fence. CRASHED: the nodes crashed during this fault.
+declare -A CRASHED=() FENCE_MARK=()
+fence_count() { local c; c=$(grep -c " off $1\$" "$LAB_DIR/cluster/hostd.log" 2> /dev/null); echo "${c:-0}"; }
+crash_node() {
+  [ "$MANAGER" = pacemaker ] && FENCE_MARK[$1]=$(fence_count "$1")
+  lab crash "$1" > /dev/null
+  CRASHED[$1]=1
+}
+# boot_node [--no-fencing] NODE...: --no-fencing: no quorate survivor was
+# left to fence them (every node crashed).
+boot_node() {
+  local n fenced=1 i
+  [ "${1:-}" = --no-fencing ] && { fenced=0; shift; }
+  for n in "$@"; do
+    if [ "$MANAGER" = pacemaker ]; then
+      if [ $fenced = 1 ] && [ -n "${FENCE_MARK[$n]:-}" ]; then
+        for i in $(seq 360); do [ "$(fence_count "$n")" -gt "${FENCE_MARK[$n]}" ] && break; sleep 0.5; done
+        [ "$(fence_count "$n")" -gt "${FENCE_MARK[$n]}" ] || fail "the cluster did not fence the crashed $n within 180 s"
+        log "    $n fenced by the cluster ($(grep " off $n\$" "$LAB_DIR/cluster/hostd.log" | tail -n1 | cut -d' ' -f1)); the operator powers it on"
+      fi
+      unset "FENCE_MARK[$n]"
+      lab power on "$n" > /dev/null || fail "powering $n on failed"
+    else
+      lab boot "$n" > /dev/null
+      start_monitors "$n"
+    fi
+  done
+}
 
 # --- the load
 # load_file_map: --load fsync writes a file of BLOCKS blocks in ext4; it is
@@ -164,11 +260,13 @@ writer_start() {
     [ -n "$DEV" ] || fail "no md device of $TAG in status on $SRC"
     on "$SRC" test -b "$DEV"
   fi
-  on "$SRC" sh -c 'setsid "$1" write --dev "$2" --seed "$3" --blocks "$4" --log "$5" --mode "$6" --pause-ms "$7" > /var/log/netraid/nrload.log 2>&1 < /dev/null & echo $! > /run/nrload.pid' \
-    sh "$NRLOAD" "$DEV" "$WSEED" "$BLOCKS" "$ACKS" "$LOAD" "$PAUSE_MS"
+  on "$SRC" sh -c 'mkdir -p /var/log/netraid; setsid "$1" write --dev "$2" --seed "$3" --blocks "$4" --log "$5" --mode "$6" --pause-ms "$7" > "/var/log/netraid/nrload-$8.log" 2>&1 < /dev/null & echo $! > "/run/nrload-$8.pid"' \
+    sh "$NRLOAD" "$DEV" "$WSEED" "$BLOCKS" "$ACKS" "$LOAD" "$PAUSE_MS" "$TAG"
   WRITER_ON=$SRC
 }
 acked() { [ -f "$ACKS" ] && wc -l < "$ACKS" || echo 0; }
+# acked_all: every mirror's acknowledged writes.
+acked_all() { local m a=0; for m in "${MIRRORS[@]}"; do [ -f "$(mirror_acks "$m")" ] && a=$((a + $(wc -l < "$(mirror_acks "$m")"))); done; echo $a; }
 # writer_stop: SIGTERM, the current write finishes and is logged. A writer
 # that had already stopped on an I/O error while its system was up is a
 # violation: a target fault must never fail the source's writes. So is a
@@ -180,16 +278,16 @@ writer_stop() {
   [ -n "$WRITER_ON" ] || return 0
   local n=$WRITER_ON rc t0=$SECONDS took
   WRITER_ON=""
-  try_on "$n" sh -c 'p=$(cat /run/nrload.pid) || exit 0; kill -0 "$p" 2> /dev/null || exit 3
-    kill "$p"; t=$(($(date +%s) + 120)); while kill -0 "$p" 2> /dev/null; do [ "$(date +%s)" -lt $t ] || exit 4; sleep 0.1; done' > /dev/null 2>&1
+  try_on "$n" sh -c 'p=$(cat "/run/nrload-$1.pid") || exit 0; kill -0 "$p" 2> /dev/null || exit 3
+    kill "$p"; t=$(($(date +%s) + 120)); while kill -0 "$p" 2> /dev/null; do [ "$(date +%s)" -lt $t ] || exit 4; sleep 0.1; done' sh "$TAG" > /dev/null 2>&1
   rc=$?
   if [ $rc = 4 ]; then
     # Held over 2 minutes: what the node's tasks wait on goes to its console
     # log (kept with the run), then the writer gets the rest of its 10 minutes.
     log "    the writer on $n has not stopped after 120 s: its blocked tasks go to $n's console log (sysrq w)"
     lab sysrq "$n" w > /dev/null 2>&1
-    try_on "$n" sh -c 'p=$(cat /run/nrload.pid) || exit 0
-      t=$(($(date +%s) + 480)); while kill -0 "$p" 2> /dev/null; do [ "$(date +%s)" -lt $t ] || exit 4; sleep 0.1; done' > /dev/null 2>&1
+    try_on "$n" sh -c 'p=$(cat "/run/nrload-$1.pid") || exit 0
+      t=$(($(date +%s) + 480)); while kill -0 "$p" 2> /dev/null; do [ "$(date +%s)" -lt $t ] || exit 4; sleep 0.1; done' sh "$TAG" > /dev/null 2>&1
     rc=$?
   fi
   took=$((SECONDS - t0))
@@ -200,7 +298,7 @@ writer_stop() {
   fi
   case $rc in
     0) ;;
-    3) fail "the writer on $n had stopped by itself: $(try_on "$n" tail -n 2 /var/log/netraid/nrload.log | tr '\n' ' ')" ;;
+    3) fail "the writer of $TAG on $n had stopped by itself: $(try_on "$n" tail -n 2 "/var/log/netraid/nrload-$TAG.log" | tr '\n' ' ')" ;;
     4) fail "the writer on $n did not stop within 600 s of SIGTERM (a write hangs)" ;;
     *) fail "could not stop the writer on $n (exit $rc)" ;;
   esac
@@ -208,26 +306,173 @@ writer_stop() {
 writer_crashed() { WRITER_ON=""; }   # its system crashed with it
 
 # --- measurements
-dirty_of() { local d; d=$(dirty_chunks "$1" /dev/ubda); [[ "$d" =~ ^[0-9]+$ ]] || fail "no bitmap on $1's /dev/ubda"; echo "$d"; }
+# dirty_of NODE: the dirty chunks in the bitmap of NODE's leg of $TAG (read
+# from its disk image on the host while NODE is down).
+dirty_of() {
+  local d
+  if node_down "$1"; then
+    d=$(python3 - "$(image "$1")" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.seek(4096); sb = f.read(4096)
+assert struct.unpack_from("<I", sb, 0)[0] == 0xa92b4efc, "no md superblock"
+boff = 4096 + 512 * struct.unpack_from("<i", sb, 96)[0]
+f.seek(boff); bm = f.read(256)
+assert struct.unpack_from("<I", bm, 0)[0] == 0x6d746962, "no bitmap"
+sync_size = struct.unpack_from("<Q", bm, 40)[0]; chunk = struct.unpack_from("<I", bm, 52)[0]
+nbits = -(-sync_size * 512 // chunk)
+bits = f.read(-(-nbits // 8))
+print(sum(bits[i // 8] >> (i % 8) & 1 for i in range(nbits)))
+PY
+)
+  else
+    d=$(dirty_chunks "$1" "$(legdev "$1")")
+  fi
+  [[ "$d" =~ ^[0-9]+$ ]] || fail "no bitmap on $1's $(legdev "$1")"
+  echo "$d"
+}
+# mhealth NODE: md's "[UU]" of the array holding NODE's leg of $TAG.
+mhealth() {
+  try_on "$1" cat /proc/mdstat | awk -v d="$(basename "$(legdev "$1")")[" '
+    /^md/ { f = index($0, d) > 0; next }
+    f && match($0, /\[[U_]+\]/) { print substr($0, RSTART, RLENGTH); exit }'
+}
+# The size in bytes of $TAG's array on NODE.
+msize() {
+  local d
+  d=$(nr "$1" status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
+  [ -n "$d" ] || fail "no md device of $TAG in status on $1"
+  try_on "$1" blockdev --getsize64 "$d"
+}
 wait_leg_failed() {  # md on SRC runs without some leg
   local i
-  for i in $(seq 240); do [[ "$(md_health "$SRC")" == *_* ]] && return 0; sleep 0.5; done
+  for i in $(seq 240); do [[ "$(mhealth "$SRC")" == *_* ]] && return 0; sleep 0.5; done
   fail "md on $SRC did not fail a leg within 120 s"
 }
-mark_logs() { MON_MARK=$(try_on "$SRC" sh -c 'wc -l < /var/log/netraid/monitor.log' 2> /dev/null || echo 0); }
-# pass_log: what the resync passes since mark_logs said (explicit ones and the monitor's).
-pass_log() { cat "$OUT/pass.out" 2> /dev/null; try_on "$SRC" sh -c 'tail -n +$(($1 + 1)) /var/log/netraid/monitor.log' sh "$MON_MARK" 2> /dev/null; }
+# What the resync passes said since mark_logs: the driver's own passes
+# (pass.out) and the monitor's log; under Pacemaker, the source's Pacemaker
+# log (the agent's promote and notify run restore and resync there: read on
+# the host, so a node that is down has one too) and the agent's background
+# resyncs' log.
+pcmk_log() { echo "$LAB_DIR/nodes/$1/persist/log-pacemaker/pacemaker.log"; }
+declare -A PM_MARK=() RS_MARK=()
+mark_logs() {
+  local n
+  if [ "$MANAGER" = pacemaker ]; then
+    # every node's: Pacemaker may promote another than the driver expects
+    for n in $ALL_NODES; do
+      PM_MARK[$n]=$(cat "$(pcmk_log "$n")" 2> /dev/null | wc -l)
+      RS_MARK[$n]=0
+      node_down "$n" || RS_MARK[$n]=$(try_on "$n" sh -c 'cat /run/resource-agents/netraid-*.resync.log 2> /dev/null | wc -l' 2> /dev/null)
+      [[ "${RS_MARK[$n]}" =~ ^[0-9]+$ ]] || RS_MARK[$n]=0
+    done
+  else
+    MON_MARK=$(try_on "$SRC" sh -c 'wc -l < /var/log/netraid/monitor.log' 2> /dev/null || echo 0)
+  fi
+}
+pass_log() {
+  cat "$OUT/pass.out" 2> /dev/null
+  if [ "$MANAGER" = pacemaker ]; then
+    local m=${PM_MARK[$SRC]:-0} r=${RS_MARK[$SRC]:-0}
+    tail -n +$((m + 1)) "$(pcmk_log "$SRC")" 2> /dev/null | grep "nr-$TAG" | sed 's/ \]$//'
+    try_on "$SRC" sh -c 'cat /run/resource-agents/netraid-*.resync.log 2> /dev/null | tail -n +$(($1 + 1))' sh "$r" 2> /dev/null
+  else
+    try_on "$SRC" sh -c 'tail -n +$(($1 + 1)) /var/log/netraid/monitor.log' sh "$MON_MARK" 2> /dev/null
+  fi
+}
 
 # before_trigger: the writer is stopped; note the source's dirty chunks and
 # the NBD counters before the leg comes back (boot, heal, resume, restore).
 before_trigger() {
   DIRTY=$(dirty_of "$SRC") || exit 1
   NBD_BASE=()
-  nbd_baseline "$SRC"
+  node_down "$SRC" || nbd_baseline "$SRC"   # a node that boots counts from 0
   mark_logs
   : > "$OUT/pass.out"
 }
 resync_pass() { nr "$SRC" resync $TAG >> "$OUT/pass.out" 2>&1; }
+# reconnect: a returning leg is brought back by the cluster manager's side:
+# the driver's resync pass, or under Pacemaker the agent itself (notify
+# post-start, the promoted instance's monitor), so nothing here.
+reconnect() { [ "$MANAGER" = pacemaker ] || resync_pass; }
+
+# --- Pacemaker's view (crm_mon's XML through lib-pacemaker.sh)
+# pm_view: a live node whose crm_mon shows a DC with quorum ("" if none).
+pm_view() {
+  local n
+  for n in $ALL_NODES; do
+    node_down "$n" && continue
+    crm_xml "$n" | grep -q '<current_dc [^>]*with_quorum="true"' && { echo "$n"; return 0; }
+  done
+}
+promoted_count() { crm_xml "$1" | tr '\n' ' ' | grep -o "<resource id=\"nr-$TAG\"[^>]*role=\"Promoted\"" | wc -l; }
+UNEXPECTED_FENCES=0
+# pm_power_on_fenced: a node the cluster fenced although the driver did not
+# crash it (a lost token under load, startup fencing after every node
+# crashed) is down with stonith-action off: the operator powers it on.
+pm_power_on_fenced() {
+  local n
+  for n in $ALL_NODES; do
+    [ -n "${FENCE_MARK[$n]:-}" ] && continue   # crashed by this fault, not booted yet
+    node_down "$n" || continue
+    UNEXPECTED_FENCES=$((UNEXPECTED_FENCES + 1))
+    log "    $n is down: fenced by the cluster ($(grep " off $n\$" "$LAB_DIR/cluster/hostd.log" 2> /dev/null | tail -n1 | cut -d' ' -f1)); the operator powers it on"
+    lab power on "$n" > /dev/null || fail "powering $n on failed"
+  done
+}
+# pm_wait_promoted SECONDS WANT FORBIDDEN...: until Pacemaker has promoted
+# an instance (WANT: that node; "": any) and, with --load fsync, mounted the
+# file system there; sets PM_PROMOTED. A FORBIDDEN node promoted at any time
+# is a violation of rule 4; more than one promoted instance too.
+pm_wait_promoted() {
+  local seconds="$1" want="$2" deadline=$(($SECONDS + $1)) via p f
+  shift 2
+  PM_PROMOTED=""
+  while :; do
+    pm_power_on_fenced
+    via=$(pm_view)
+    if [ -n "$via" ]; then
+      p=$(promoted_node "$via")
+      # A node that is down (crashed, not yet seen gone) still shows its
+      # last role for a few seconds: not an instance.
+      [ -n "$p" ] && node_down "$p" && p=""
+      for f in "$@"; do
+        [ -n "$p" ] && [ "$p" = "$f" ] && fail "Pacemaker promoted $p, a copy the rules forbid (crm_mon on $via)"
+      done
+      [ -n "$p" ] && [ "$(promoted_count "$via")" -gt 1 ] && fail "more than one promoted instance of nr-$TAG (crm_mon on $via)"
+      if [ -n "$p" ] && { [ -z "$want" ] || [ "$p" = "$want" ]; }; then
+        if [ "$LOAD" != fsync ] || [ "$(fs_node "$via")" = "$p" ]; then PM_PROMOTED=$p; return 0; fi
+      fi
+    fi
+    [ $SECONDS -lt $deadline ] || fail "Pacemaker did not promote ${want:-an instance}$([ "$LOAD" = fsync ] && echo ' and mount the file system') within $seconds s (crm_mon on ${via:-no quorate node}: promoted '${p:-}')"
+    sleep 1
+  done
+}
+# pm_wait_settled: every node back in the cluster, the promoted instance
+# where the driver believes the source is (if Pacemaker moved it, the
+# driver follows it and says so), its monitor's reconnects done: the mirror
+# healthy on the source.
+pm_wait_settled() {
+  local deadline=$((SECONDS + 420)) via n ok
+  pm_wait_promoted 300 ""
+  if [ "$PM_PROMOTED" != "$SRC" ]; then
+    log "    Pacemaker moved the source: $SRC -> $PM_PROMOTED"
+    SETTLE_MOVED=1
+    new_source "$PM_PROMOTED"
+  fi
+  while :; do
+    pm_power_on_fenced
+    ok=1
+    via=$(pm_view)
+    if [ -z "$via" ]; then ok=0; else
+      for n in $ALL_NODES; do node_online "$via" "$n" || ok=0; done
+      [ "$(promoted_node "$via")" = "$SRC" ] || ok=0
+    fi
+    [ $ok = 1 ] && nr "$SRC" status $TAG > /dev/null 2>&1 && return 0
+    [ $SECONDS -lt $deadline ] || fail "under Pacemaker, $TAG on $SRC did not get healthy with every node online within 420 s: $(nr "$SRC" status $TAG 2>&1 | grep -i 'sync\|status' | tr '\n' ' ')"
+    sleep 2
+  done
+}
 
 declare -A COUNT=() SECS=()
 FULL=0 FULL_WHY="" CHECKS=0 LOST=0 DIVERGED=0 RATIO_SUM=0 RATIO_N=0 ACKED_CHECKED=0
@@ -237,8 +482,13 @@ FULL=0 FULL_WHY="" CHECKS=0 LOST=0 DIVERGED=0 RATIO_SUM=0 RATIO_N=0 ACKED_CHECKE
 # two passes).
 settle() {
   local expect_all="$1" full_target="${2:-}" expect t nbd bytes max merged log
+  SETTLE_MOVED=0
+  if [ "$MANAGER" = pacemaker ]; then
+    pm_wait_settled
+    [ $SETTLE_MOVED = 1 ] && [ "$expect_all" = partial ] && expect_all=any
+  fi
   nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 || {
-    resync_pass
+    reconnect
     nr "$SRC" wait $TAG --timeout 300 > "$OUT/wait.out" 2>&1 ||
       fail "$TAG on $SRC did not get in sync: $(tail -n 3 "$OUT/wait.out" | tr '\n' ' '); status: $(nr "$SRC" status $TAG 2>&1 | grep -i 'sync\|status' | tr '\n' ' ')"
   }
@@ -247,6 +497,7 @@ settle() {
   grep -qi "split brain" <<< "$log" && fail "a resync pass met a split brain: $(grep -i 'split brain' <<< "$log" | head -n1)"
   for t in $(targets); do
     expect=$expect_all
+    [ "$expect" = checks ] && continue   # the other mirror of n+1: no resync accounting
     [[ "$expect" == full:* && -n "$full_target" && "$t" != "$full_target" ]] && expect=partial
     nbd=$(nbd_of "$SRC" "$t")
     [ -n "$nbd" ] || fail "no NBD leg of $t recorded on $SRC"
@@ -259,7 +510,7 @@ settle() {
       [[ "$expect" == full:* ]] || fail "$t got a full resync after $KIND, which should cost a partial one: $why"
       FULL=$((FULL + 1)); FULL_WHY+="    $KIND -> $t: ${why:-$expect}"$'\n'
       log "    $t: full resync ($bytes bytes): ${why:-${expect#full:}}"
-      [ "$expect" = "full:blank disk" ] && [ "$bytes" -lt "$(array_size_bytes "$SRC")" ] && fail "$t: a full resync to a blank disk wrote only $bytes bytes"
+      [ "$expect" = "full:blank disk" ] && [ "$bytes" -lt "$(msize "$SRC")" ] && fail "$t: a full resync to a blank disk wrote only $bytes bytes"
     else
       [[ "$expect" == full:* ]] && fail "$t: expected a full resync after $KIND (${expect#full:}), the log shows none"
       log "    $t: resynced $bytes bytes; dirty $DIRTY + merged $merged chunks (bound $max)"
@@ -277,12 +528,20 @@ settle() {
 
 # check_all: checks 1, 2, 4 on the settled mirror.
 check_all() {
-  local t img off out rc src_md5 md5 size n
-  for n in $ALL_NODES; do
+  local t img off out rc src_md5 md5 size n via
+  for n in $MNODES; do
     [ "$n" = "$SRC" ] && continue
-    try_on "$n" sh -c 'for f in /sys/block/md*/md/array_state; do [ -e "$f" ] && grep -qv "^inactive\|^clear" "$f" && exit 0; done; exit 1' &&
-      fail "an md array runs on $n too (the mirror is in service on $SRC)"
+    # an array holding n's copy of $TAG (n+1: n3 may run the other mirror)
+    try_on "$n" grep -q "$(basename "$(legdev "$n")")\[" /proc/mdstat &&
+      fail "an md array runs on $n's copy of $TAG too (the mirror is in service on $SRC): $(try_on "$n" grep '^md' /proc/mdstat | tr '\n' ' ')"
   done
+  if [ "$MANAGER" = pacemaker ]; then
+    via=$(pm_view)
+    [ -n "$via" ] || fail "no node with quorum shows the cluster's state"
+    [ "$(promoted_node "$via")" = "$SRC" ] && [ "$(promoted_count "$via")" = 1 ] ||
+      fail "crm_mon on $via: nr-$TAG promoted on '$(promoted_node "$via")' ($(promoted_count "$via") promoted), the mirror is in service on $SRC"
+    log "    Pacemaker: nr-$TAG promoted on $SRC only, unpromoted on $(unpromoted_nodes "$via")"
+  fi
   for t in $(targets); do
     [ "$(flag "$t" sync_state)" = in_sync ] || fail "$t's sync_state is '$(flag "$t" sync_state)' after the settle"
     [ "$(generation_of "$t")" = "$(generation_of "$SRC")" ] || fail "$t's generation $(generation_of "$t") is not $SRC's $(generation_of "$SRC")"
@@ -301,13 +560,24 @@ check_all() {
   check_legs
   out=$(nr "$SRC" verify $TAG --timeout 300 2>&1); rc=$?
   log "    verify: $(tail -n1 <<< "$out")"
+  if [ $rc = 3 ] && [ "$MANAGER" = pacemaker ] && [ "${RECHECKED:-0}" = 0 ]; then
+    # verify refuses a degraded mirror (3): Pacemaker recovered an instance
+    # since the settle (e.g. a monitor that timed out). Settle and check again, once.
+    log "    the mirror degraded after the settle ($(try_on "$SRC" crm_mon -1 2> /dev/null | grep -A3 'Failed Resource Actions' | tail -n +2 | tr -s ' ' | tr '\n' ' ')): settle and check again"
+    RECHECKED=1
+    pm_wait_settled
+    nr "$SRC" wait $TAG --timeout 300 > /dev/null 2>&1
+    check_all
+    RECHECKED=0
+    return
+  fi
   [ $rc = 0 ] || fail "netraid verify $TAG on $SRC exited $rc: $(tail -n1 <<< "$out")"
 }
 # check_legs: every target's data area byte-identical to the in-service leg.
 check_legs() {
   local img off size src_md5 md5 t
   img=$(image "$SRC"); off=$(image_data_offset "$img") || exit 1
-  size=$(array_size_bytes "$SRC")
+  size=$(msize "$SRC")
   src_md5=$(tail -c +$((off + 1)) "$img" | head -c "$size" | md5sum | cut -d' ' -f1)
   for t in $(targets); do
     local timg toff
@@ -362,33 +632,50 @@ PY
 
 # --- the faults. Each starts with the writer running on SRC and every leg in sync.
 dwell() { rnd $(($2 - $1 + 1)); sleep $(($1 + R)); }
+PCMK() { [ "$MANAGER" = pacemaker ]; }
 
 f_target-crash() {
   pick_target
   log "  crash $T; $SRC keeps writing"
-  lab crash "$T" > /dev/null
+  crash_node "$T"
   dwell 2 8
   wait_leg_failed
   writer_stop; before_trigger
-  lab boot "$T" > /dev/null; start_monitors "$T"
-  resync_pass
+  boot_node "$T"
+  reconnect
   settle partial
+}
+
+# pm_takeover OLD: under Pacemaker, after the source OLD crashed: the
+# cluster fences it and promotes a copy; the driver learns which from
+# crm_mon. The in-sync target with the best score is expected (a note if
+# not: any in-sync copy is allowed).
+pm_takeover() {
+  local old="$1" best
+  best=$(for n in $(targets); do echo "${PRIO[$n]} $n"; done | sort -n | head -n1 | cut -d' ' -f2)
+  pm_wait_promoted 240 "" "$old"
+  log "    Pacemaker: fenced $old, promoted $PM_PROMOTED$([ "$PM_PROMOTED" != "$best" ] && echo " (NOTE: $best has the better score)")"
+  CM_NODE=$PM_PROMOTED
 }
 
 f_source-crash() {
   local old=$SRC
   log "  crash the source $old under load"
-  lab crash "$old" > /dev/null; writer_crashed
+  crash_node "$old"; writer_crashed
   inflight_evidence "$old"
-  CM_NODES=$(targets | tr '\n' ' ')
-  cm_restore_any $CM_NODES
+  if PCMK; then
+    pm_takeover "$old"
+  else
+    CM_NODES=$(targets | tr '\n' ' ')
+    cm_restore_any $CM_NODES
+  fi
   [ -n "$CM_NODE" ] || fail "no target took $TAG over after the source $old crashed in sync (refused: $REFUSED)"
   new_source "$CM_NODE"
   writer_start
   dwell 2 8
   writer_stop; before_trigger
-  lab boot "$old" > /dev/null; start_monitors "$old"
-  resync_pass
+  boot_node "$old"
+  reconnect
   settle partial
 }
 
@@ -399,7 +686,7 @@ f_link-cut() {
   dwell 2 12
   writer_stop; before_trigger
   lab heal 2> /dev/null
-  resync_pass
+  reconnect
   settle partial
 }
 
@@ -415,7 +702,7 @@ f_netem() {
   dwell 4 10
   lab netem "$node" off 2> /dev/null
   writer_stop; before_trigger
-  resync_pass
+  reconnect
   settle partial
 }
 
@@ -431,12 +718,26 @@ f_pause-resume() {
 
 f_switchover() {
   pick_target
-  local old=$SRC
+  local old=$SRC via
   log "  planned switchover $old -> $T (the application stops first)"
   writer_stop
-  nr "$old" remove $TAG > "$OUT/pass.out" 2>&1 || fail "remove on $old failed: $(tail -n1 "$OUT/pass.out")"
-  SRC=$T; before_trigger
-  nr "$T" restore $TAG >> "$OUT/pass.out" 2>&1 || fail "restore on $T after a clean remove on $old failed: $(tail -n1 "$OUT/pass.out")"
+  if PCMK; then
+    # The operator's move (docs/pacemaker.md): Pacemaker demotes $old
+    # (remove) and promotes $T (restore, the switchover rule).
+    SRC=$T; before_trigger; SRC=$old
+    if [ "$LOAD" = fsync ]; then
+      on "$T" crm resource move fs "$T" > /dev/null
+    else
+      on "$T" crm_resource --move --resource nr --node "$T" --promoted > /dev/null
+    fi
+    pm_wait_promoted 240 "$T"
+    if [ "$LOAD" = fsync ]; then on "$T" crm resource clear fs > /dev/null; else on "$T" crm_resource --clear --resource nr > /dev/null; fi
+    log "    Pacemaker: demoted $old, promoted $T"
+  else
+    nr "$old" remove $TAG > "$OUT/pass.out" 2>&1 || fail "remove on $old failed: $(tail -n1 "$OUT/pass.out")"
+    SRC=$T; before_trigger
+    nr "$T" restore $TAG >> "$OUT/pass.out" 2>&1 || fail "restore on $T after a clean remove on $old failed: $(tail -n1 "$OUT/pass.out")"
+  fi
   new_source "$T"
   settle partial
 }
@@ -446,7 +747,7 @@ f_switchover() {
 slow_resync_start() {
   pick_target
   log "  crash $T, write, bring it back at a resync speed of 2000 KB/s"
-  lab crash "$T" > /dev/null
+  crash_node "$T"
   dwell 4 8
   wait_leg_failed
   # Writes go to the source's leg alone now: let 600 of them dirty a few
@@ -461,52 +762,83 @@ slow_resync_start() {
   nr "$SRC" set $TAG --speed-limit 1000 --speed-limit-min 500 > /dev/null || fail "set --speed-limit failed"
   before_trigger
   log "    $DIRTY dirty chunks to resync"
-  lab boot "$T" > /dev/null; start_monitors "$T"
-  resync_pass
-  for i in $(seq 40); do [ "$(flag "$T" sync_state)" = resyncing ] && break; sleep 0.5; done
+  boot_node "$T"
+  reconnect
+  # Under Pacemaker the agent reconnects T once its instance started there
+  # (the node boots, joins the cluster, is probed): allow that.
+  for i in $(seq $(PCMK && echo 360 || echo 40)); do [ "$(flag "$T" sync_state)" = resyncing ] && break; sleep 0.5; done
   [ "$(flag "$T" sync_state)" = resyncing ] || fail "$T is not resyncing after the pass: $(flag "$T" sync_state)"
   dwell 1 3
-  AT=$(try_on "$SRC" sed -n 's/.*recovery = *\([0-9.]*%\).*/\1/p' /proc/mdstat | head -n1)
+  AT=$(try_on "$SRC" cat /proc/mdstat | awk -v d="$(basename "$(legdev "$SRC")")[" '/^md/ { f = index($0, d) > 0; next } f && /recovery =/ { sub(/.*recovery = */, ""); sub(/%.*/, "%"); print; exit }')
   [ -n "$AT" ] || fail "harness: $T's resync of $DIRTY chunks at 1000 KB/s ended before the crash"
   log "    $T at $AT of its resync"
 }
 f_target-crash-in-resync() {
   slow_resync_start
   log "  crash $T in the middle of its resync"
-  lab crash "$T" > /dev/null
+  crash_node "$T"
   wait_leg_failed
   nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
   before_trigger
-  lab boot "$T" > /dev/null; start_monitors "$T"
-  resync_pass
+  boot_node "$T"
+  reconnect
   settle partial
 }
 f_source-crash-in-resync() {
   slow_resync_start
-  local old=$SRC half=$T
+  local old=$SRC half=$T via i
   log "  crash the source $old while $half is half-resynced"
-  lab crash "$old" > /dev/null
-  CM_NODES=$(targets | tr '\n' ' ')
-  cm_restore_any $CM_NODES
-  [ "$CM_NODE" = "$half" ] && fail "the half-resynced copy on $half was brought into service"
-  if [ -z "$CM_NODE" ] || [ "${PRIO[$half]}" -lt "${PRIO[$CM_NODE]}" ]; then
-    [[ " $REFUSED " == *" $half:15 "* ]] || fail "$half's restore was not refused as half-resynced (15): $REFUSED"
+  crash_node "$old"
+  if PCMK; then
+    # Scenario 2 (docs/pacemaker.md): the half-resynced copy gets no score
+    # and is never promoted; another in-sync copy may be.
+    local others; others=$(targets | grep -vx "$half" | tr '\n' ' ')
+    if [ -n "$others" ]; then
+      pm_wait_promoted 240 "" "$half" "$old"
+      CM_NODE=$PM_PROMOTED
+      log "    Pacemaker: fenced $old, promoted $CM_NODE, not the half-resynced $half"
+    else
+      for i in $(seq 360); do [ "$(fence_count "$old")" -gt "${FENCE_MARK[$old]}" ] && break; sleep 0.5; done
+      [ "$(fence_count "$old")" -gt "${FENCE_MARK[$old]}" ] || fail "the cluster did not fence the crashed source $old within 180 s"
+      # Pacemaker would have promoted $half by now, were it going to.
+      for i in $(seq 30); do
+        via=$(pm_view)
+        [ -n "$via" ] && [ -n "$(promoted_node "$via")" ] && fail "Pacemaker promoted $(promoted_node "$via"), the half-resynced copy on $half (rule 4)"
+        sleep 1
+      done
+      [ -z "$(cib_score "$half" "$half")" ] || fail "the half-resynced $half has a promotion score: $(cib_score "$half" "$half")"
+      try_on "$half" grep -q "$(basename "$(legdev "$half")")\[" /proc/mdstat && fail "$half assembled its half-resynced copy"
+      log "    Pacemaker: fenced $old; the half-resynced $half has no score and stays unpromoted ($(nr "$half" promotion $TAG 2> /dev/null | sed -n 's/^NETRAID_REASON=//p'))"
+      CM_NODE=""
+    fi
+  else
+    CM_NODES=$(targets | tr '\n' ' ')
+    cm_restore_any $CM_NODES
+    [ "$CM_NODE" = "$half" ] && fail "the half-resynced copy on $half was brought into service"
+    if [ -z "$CM_NODE" ] || [ "${PRIO[$half]}" -lt "${PRIO[$CM_NODE]}" ]; then
+      [[ " $REFUSED " == *" $half:15 "* ]] || fail "$half's restore was not refused as half-resynced (15): $REFUSED"
+    fi
   fi
   if [ -z "$CM_NODE" ]; then
-    log "    nobody may take over: boot $old and restore there"
-    lab boot "$old" > /dev/null; start_monitors "$old"
-    SRC=$old; before_trigger   # its restore resumes the half-done resync
-    cm_restore_any "$old"
-    [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
+    log "    nobody may take over: boot $old$(PCMK && echo ' (the operator powers it on; Pacemaker promotes it again)' || echo ' and restore there')"
+    # its restore resumes the half-done resync. Under Pacemaker the promote
+    # follows the boot by itself: measure first (from the disk image).
+    if PCMK; then SRC=$old; before_trigger; boot_node "$old"; else boot_node "$old"; SRC=$old; before_trigger; fi
+    if PCMK; then
+      pm_wait_promoted 300 "$old" "$half"
+    else
+      cm_restore_any "$old"
+      [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
+    fi
     nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
-    resync_pass
+    reconnect
     settle any
   else
     new_source "$CM_NODE"
     nr "$SRC" set $TAG --speed-limit 0 --speed-limit-min 0 > /dev/null || fail "set --speed-limit 0 failed"
     before_trigger
-    lab boot "$old" > /dev/null; start_monitors "$old"
-    resync_pass
+    boot_node "$old"
+    reconnect
     settle any
   fi
 }
@@ -514,13 +846,13 @@ f_source-crash-in-resync() {
 f_blank-disk() {
   pick_target
   log "  $T's disk comes back blank"
-  lab crash "$T" > /dev/null
+  crash_node "$T"
   local img; img=$(image "$T")
   rm -f "$img" && truncate -s 128M "$img"
   wait_leg_failed
   writer_stop; before_trigger
-  lab boot "$T" > /dev/null; start_monitors "$T"
-  resync_pass
+  boot_node "$T"
+  reconnect
   settle "full:blank disk" "$T"
 }
 
@@ -528,13 +860,13 @@ f_monitor-killed() {
   pick_target
   log "  kill -9 the monitor on $SRC; crash and boot $T; a new monitor must resync it alone"
   on "$SRC" sh -c 'kill -9 "$(cat /run/netraid/monitor.pid)"'
-  lab crash "$T" > /dev/null
+  crash_node "$T"
   dwell 2 6
   wait_leg_failed
   writer_stop; before_trigger
-  lab boot "$T" > /dev/null; start_monitors "$T"
+  boot_node "$T"
   sleep 3
-  [[ "$(md_health "$SRC")" == *_* ]] || fail "$T came back into the array with no monitor and no resync pass"
+  [[ "$(mhealth "$SRC")" == *_* ]] || fail "$T came back into the array with no monitor and no resync pass"
   start_monitors "$SRC"
   wait_healthy "$SRC" $TAG 120
   settle partial
@@ -543,20 +875,30 @@ f_monitor-killed() {
 f_both-crash() {
   local old=$SRC n order=() first
   log "  crash every system under load"
-  for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && lab crash "$n" > /dev/null; done
+  for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && crash_node "$n"; done
   writer_crashed
   inflight_evidence "$old"
   for n in $ALL_NODES; do [ -z "${GONE[$n]:-}" ] && order+=("$n"); done
   rnd ${#order[@]}; first=${order[$R]}
-  lab boot "$first" > /dev/null
+  FENCE_MARK=()   # no quorate survivor to fence anyone
+  PCMK && { SRC=$old; before_trigger; }   # the promote re-adds the targets: measure before the boots
+  boot_node --no-fencing "$first"
   dwell 0 3
-  for n in "${order[@]}"; do [ "$n" != "$first" ] && lab boot "$n" > /dev/null; done
+  for n in "${order[@]}"; do [ "$n" != "$first" ] && boot_node --no-fencing "$n"; done
   log "    booted $first first, then the others"
-  start_monitors "${order[@]}"
-  SRC=$old; before_trigger
-  cm_restore_any "${order[@]}"
-  [ "$CM_NODE" = "$old" ] || fail "after every system crashed, $TAG went in service on '${CM_NODE:-nobody}', not on its last source $old (refused: $REFUSED)"
-  resync_pass
+  if PCMK; then
+    # DataKeeper's Scenarios 3 and 4 under Pacemaker: only the last source
+    # may be promoted; every other copy waits for it (no score).
+    local forbidden=()
+    for n in $MNODES; do [ "$n" != "$old" ] && forbidden+=("$n"); done
+    pm_wait_promoted 420 "$old" "${forbidden[@]}"
+    log "    Pacemaker: promoted the last source $old"
+  else
+    SRC=$old; before_trigger
+    cm_restore_any $(for n in "${order[@]}"; do [[ " $MNODES " == *" $n "* ]] && echo "$n"; done)
+    [ "$CM_NODE" = "$old" ] || fail "after every system crashed, $TAG went in service on '${CM_NODE:-nobody}', not on its last source $old (refused: $REFUSED)"
+  fi
+  reconnect
   settle partial
 }
 
@@ -568,7 +910,7 @@ f_cut-then-source-crash() {
   for i in $(seq 120); do [ "$(flag "$stale" sync_state)" = out_of_sync ] && break; sleep 0.5; done
   [ "$(flag "$stale" sync_state)" = out_of_sync ] || fail "$stale was not told out_of_sync within 60 s of the cut"
   dwell 1 4
-  lab crash "$old" > /dev/null; writer_crashed
+  crash_node "$old"; writer_crashed
   inflight_evidence "$old"
   lab heal 2> /dev/null
   CM_NODES=$(targets | tr '\n' ' ')
@@ -578,16 +920,16 @@ f_cut-then-source-crash() {
     [[ " $REFUSED " == *" $stale:11 "* ]] || fail "$stale's restore was not refused as stale (11): $REFUSED"
   fi
   if [ -z "$CM_NODE" ]; then
-    lab boot "$old" > /dev/null; start_monitors "$old"
+    boot_node "$old"
     SRC=$old; before_trigger   # its restore resyncs the stale target
     cm_restore_any "$old"
     [ "$CM_NODE" = "$old" ] || fail "restore on the returning source $old failed (refused: $REFUSED)"
   else
     new_source "$CM_NODE"
     before_trigger
-    lab boot "$old" > /dev/null; start_monitors "$old"
+    boot_node "$old"
   fi
-  resync_pass
+  reconnect
   settle partial
 }
 
@@ -597,7 +939,7 @@ f_unextend-extend() {
   nr "$SRC" unextend $TAG "$T" > "$OUT/pass.out" 2>&1 || fail "unextend $T failed: $(tail -n1 "$OUT/pass.out")"
   GONE[$T]=1
   dwell 2 6
-  nr "$SRC" extend $TAG --target "$T" --priority "${PRIO[$T]}" >> "$OUT/pass.out" 2>&1 || fail "extend $T failed: $(tail -n1 "$OUT/pass.out")"
+  nr "$SRC" extend $TAG --target "$T" --priority "${PRIO[$T]}" --target-device "$(legdev "$T")" >> "$OUT/pass.out" 2>&1 || fail "extend $T failed: $(tail -n1 "$OUT/pass.out")"
   unset "GONE[$T]"
   writer_stop; DIRTY=0; nbd_baseline "$SRC"; mark_logs
   echo "$TAG: $T: add (full resync): extended again (initial sync)" >> "$OUT/pass.out"
@@ -617,6 +959,11 @@ self_test() {
   blk=$(sed -n 's/^FLIPPED block \([0-9]*\):.*/\1/p' <<< "$out")
   [ $rc = 1 ] && [ -n "$blk" ] && grep -q "^LOST block $blk:" <<< "$out" || fail "self-test 1: the checker did not report the flipped block (exit $rc)"
 
+  if [ "$MANAGER" = pacemaker ]; then
+    step "self-test 2 (a wiped bitmap merge) needs --manager driver: not run"
+    writer_start
+    return 0
+  fi
   step "self-test 2: a resync whose bitmap merge had nothing to merge leaves the legs different, and the checks say so"
   # netraid has no switch to turn the merge off; its input is wiped instead:
   # the returning old source's bitmap bits, on its disk image, while it is down.
@@ -672,29 +1019,97 @@ PY
   writer_start
 }
 
+# check_other M: topology n+1, after a fault on the other mirror: M's writer
+# stopped (or, if its source crashed with the fault, M restored by the
+# cluster manager as after any source crash), M in sync again, then checks
+# 1, 2 and 4 on it (no resync accounting: the fault was not M's).
+check_other() {
+  use_mirror "$1"
+  if [ -n "$WRITER_ON" ] && [ -n "${CRASHED[$WRITER_ON]:-}" ]; then
+    log "  $TAG: its source $WRITER_ON crashed with this fault: the cluster manager restores $TAG"
+    writer_crashed
+    cm_restore_any $MNODES
+    [ -n "$CM_NODE" ] || fail "no node took $TAG over after its source crashed (refused: $REFUSED)"
+    new_source "$CM_NODE"
+  else
+    writer_stop
+  fi
+  DIRTY=0; NBD_BASE=(); mark_logs; : > "$OUT/pass.out"
+  resync_pass
+  log "  $TAG (not the fault's mirror): source $SRC"
+  settle checks
+  writer_start
+}
+
 # --- the run
 trap campaign_exit EXIT
-step "seed $SEED, $FAULTS faults, topology $TOPO, kinds: ${KIND_LIST[*]}; output in $OUT"
-echo "seed $SEED faults $FAULTS topology $TOPO kinds ${KIND_LIST[*]}" > "$FLOG"
+step "seed $SEED, $FAULTS faults, topology $TOPO, manager $MANAGER, kinds: ${KIND_LIST[*]}; output in $OUT"
+echo "seed $SEED faults $FAULTS topology $TOPO manager $MANAGER kinds ${KIND_LIST[*]}" > "$FLOG"
 echo "replay: $REPLAY" >> "$FLOG"
-lab_up "$TOPO" --disks 128M
-trap campaign_exit EXIT
-netraid_lab_setup
-CM_NODES="$ALL_NODES"
-step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), $([ "$LOAD" = fsync ] && echo "ext4 on $MNT" || echo raw), chunk $CHUNK_KIB KiB; monitors on every node; writer on n1"
-MOUNT_ARGS=()
-[ "$LOAD" = fsync ] && MOUNT_ARGS=(--mount "$MNT" --fstype ext4)
-nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB "${MOUNT_ARGS[@]}" > /dev/null || fail "create failed"
-for n in $ALL_NODES; do
-  [ "$n" = n1 ] || nr n1 extend $TAG --target "$n" --priority "${PRIO[$n]}" > /dev/null || fail "extend to $n failed"
-done
-wait_synced n1
-[ "$LOAD" = fsync ] && load_file_map
-start_monitors $ALL_NODES
-writer_start
+if [ "$TOPO" = n+1 ]; then
+  lab_up 3 --disks 128M,128M
+  trap campaign_exit EXIT
+  netraid_lab_setup
+  step "mirrors: alpha n1 -> n3:/dev/ubda, beta n2 -> n3:/dev/ubdb, raw, chunk $CHUNK_KIB KiB; monitors on every node; a writer on each source"
+  nr n1 create alpha --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create alpha failed"
+  nr n1 extend alpha --target n3 --priority "${PRIO[n3]}" > /dev/null || fail "extend alpha to n3 failed"
+  nr n2 create beta --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create beta failed"
+  nr n2 extend beta --target n3 --target-device /dev/ubdb --priority "${PRIO[n3]}" > /dev/null || fail "extend beta to n3:/dev/ubdb failed"
+  TAG=alpha wait_synced n1
+  TAG=beta wait_synced n2
+  start_monitors $ALL_NODES
+  for m in "${MIRRORS[@]}"; do use_mirror "$m"; writer_start; done
+elif [ "$MANAGER" = pacemaker ]; then
+  pcmk_lab_up "$TOPO" 128M
+  trap campaign_exit EXIT
+  step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), raw, chunk $CHUNK_KIB KiB$([ "$LOAD" = fsync ] && echo ", ext4 made on it"); then Pacemaker: the promotable clone$([ "$LOAD" = fsync ] && echo " + Filesystem on $MNT"), fencing (stonith-action off)"
+  nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB > /dev/null || fail "create failed"
+  for n in $ALL_NODES; do
+    [ "$n" = n1 ] || nr n1 extend $TAG --target "$n" --priority "${PRIO[$n]}" > /dev/null || fail "extend to $n failed"
+  done
+  wait_synced n1
+  MD=$(nr n1 status $TAG --json 2> /dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["mirrors"][0]["md_device"])')
+  MD=$(try_on n1 readlink -f "$MD")
+  [ -n "$MD" ] || fail "no md device of $TAG on n1"
+  [ "$LOAD" = fsync ] && on n1 mkfs.ext4 -q "$MD"
+  # stonith-action off: a fenced node stays off until the operator (the
+  # driver) powers it on; with reboot it may be back before the promote
+  # and the failover turns into a refusal (docs/pacemaker.md).
+  if [ "$LOAD" = fsync ]; then pcmk_configure "$ALL_NODES"; else pcmk_configure "$ALL_NODES" --no-fs; fi
+  on n1 crm_attribute -t crm_config -n stonith-action -v off > /dev/null
+  pm_wait_promoted 180 n1
+  standing_by() {
+    local t
+    [ "$(unpromoted_nodes n1)" = "$(echo $ALL_NODES | cut -d' ' -f2-)" ] || return 1
+    for t in $(targets); do [ -n "$(cib_score n1 "$t")" ] || return 1; done
+  }
+  wait_for "every copy standing by with a promotion score" 120 standing_by
+  echo "    crm_mon: nr promoted on $(promoted_node n1), unpromoted on $(unpromoted_nodes n1); scores: $(for n in $ALL_NODES; do printf '%s %s ' "$n" "$(cib_score n1 "$n")"; done)"
+  [ "$LOAD" = fsync ] && load_file_map
+  writer_start
+else
+  lab_up "$TOPO" --disks 128M
+  trap campaign_exit EXIT
+  netraid_lab_setup
+  CM_NODES="$ALL_NODES"
+  step "mirror $TAG: n1 -> $(echo $ALL_NODES | cut -d' ' -f2-), $([ "$LOAD" = fsync ] && echo "ext4 on $MNT" || echo raw), chunk $CHUNK_KIB KiB; monitors on every node; writer on n1"
+  MOUNT_ARGS=()
+  [ "$LOAD" = fsync ] && MOUNT_ARGS=(--mount "$MNT" --fstype ext4)
+  nr n1 create $TAG --local /dev/ubda --chunk $CHUNK_KIB "${MOUNT_ARGS[@]}" > /dev/null || fail "create failed"
+  for n in $ALL_NODES; do
+    [ "$n" = n1 ] || nr n1 extend $TAG --target "$n" --priority "${PRIO[$n]}" > /dev/null || fail "extend to $n failed"
+  done
+  wait_synced n1
+  [ "$LOAD" = fsync ] && load_file_map
+  start_monitors $ALL_NODES
+  writer_start
+fi
 sleep 3
-[ "$(acked)" -gt 0 ] || fail "the writer acknowledged nothing in 3 s: $(try_on n1 cat /var/log/netraid/nrload.log)"
-step "writer: $(acked) writes acknowledged in 3 s"
+for m in "${MIRRORS[@]}"; do
+  use_mirror "$m"
+  [ "$(acked)" -gt 0 ] || fail "the writer of $TAG acknowledged nothing in 3 s: $(try_on "$SRC" cat "/var/log/netraid/nrload-$TAG.log")"
+done
+step "writer(s): $(acked_all) writes acknowledged in 3 s"
 [ $SELFTEST = 1 ] && self_test
 
 T0=$SECONDS
@@ -702,30 +1117,36 @@ for FAULT_NO in $(seq 1 "$FAULTS"); do
   rnd ${#KIND_LIST[@]}
   [ $INORDER = 1 ] && R=$(((FAULT_NO - 1) % ${#KIND_LIST[@]}))
   KIND=${KIND_LIST[$R]}
+  if [ ${#MIRRORS[@]} -gt 1 ]; then rnd ${#MIRRORS[@]}; use_mirror "${MIRRORS[$R]}"; fi
+  CRASHED=()
   t0=$SECONDS
-  step "fault $FAULT_NO/$FAULTS: $KIND (source $SRC, $(acked) writes acknowledged)"
-  echo "fault $FAULT_NO $KIND source=$SRC acked=$(acked)" >> "$FLOG"
+  step "fault $FAULT_NO/$FAULTS: $KIND$([ ${#MIRRORS[@]} -gt 1 ] && echo " of mirror $TAG") (source $SRC, $(acked_all) writes acknowledged)"
+  echo "fault $FAULT_NO $KIND mirror=$TAG source=$SRC acked=$(acked_all)" >> "$FLOG"
   dwell 1 5   # under load until the fault
   "f_$KIND"
   writer_start
+  FAULT_TAG=$TAG
+  for m in "${MIRRORS[@]}"; do [ "$m" != "$FAULT_TAG" ] && check_other "$m"; done
+  use_mirror "$FAULT_TAG"
   COUNT[$KIND]=$((${COUNT[$KIND]:-0} + 1))
   SECS[$KIND]=$((${SECS[$KIND]:-0} + SECONDS - t0))
   log "  fault $FAULT_NO $KIND passed in $((SECONDS - t0)) s"
 done
-writer_stop
+for m in "${MIRRORS[@]}"; do use_mirror "$m"; writer_stop; done
 step "summary"
 {
-  echo "campaign seed $SEED, topology $TOPO, $FAULTS faults in $((SECONDS - T0)) s"
+  echo "campaign seed $SEED, topology $TOPO, manager $MANAGER, load $LOAD, $FAULTS faults in $((SECONDS - T0)) s"
   printf '  %-24s %6s %12s\n' "fault kind" count "s per fault"
   for k in "${KIND_LIST[@]}"; do
     [ -n "${COUNT[$k]:-}" ] && printf '  %-24s %6d %12d\n' "$k" "${COUNT[$k]}" $((SECS[$k] / COUNT[$k]))
   done | sort -u
-  echo "  acknowledged writes: $(acked) in all; checks: $CHECKS (acked writes checked, summed over checks: $ACKED_CHECKED)"
+  echo "  acknowledged writes: $(acked_all) in all$([ ${#MIRRORS[@]} -gt 1 ] && for m in "${MIRRORS[@]}"; do printf ', %s %s' "$m" "$(wc -l < "$(mirror_acks "$m")")"; done); checks: $CHECKS (acked writes checked, summed over checks: $ACKED_CHECKED)"
   echo "  lost acknowledged writes: $LOST"
   echo "  diverged legs: $DIVERGED"
   echo "  writer stops over 60 s (a write held that long): $SLOW_STOPS$([ $SLOW_STOPS -gt 0 ] && echo ", the longest $SLOWEST_STOP s")"
+  [ "$MANAGER" = pacemaker ] && echo "  nodes fenced by the cluster that the driver had not crashed (powered on again): $UNEXPECTED_FENCES"
   echo "  full resyncs: $FULL"
   [ -n "$FULL_WHY" ] && printf '%s' "$FULL_WHY"
   [ $RATIO_N -gt 0 ] && echo "  mean resync bytes / dirty bytes: $(awk -v s="$RATIO_SUM" -v n=$RATIO_N 'BEGIN {printf "%.3f", s / n}') over $RATIO_N partial resyncs"
 } | tee -a "$FLOG" | tee "$OUT/summary.txt"
-echo "PASS campaign seed $SEED ($FAULTS faults, topology $TOPO)"
+echo "PASS campaign seed $SEED ($FAULTS faults, topology $TOPO, manager $MANAGER)"

@@ -7,16 +7,17 @@
 OCF_AGENT=/usr/lib/ocf/resource.d/netraid/netraid
 MD=/dev/md0
 
-# pcmk_lab_up N: a cluster lab of N nodes (512M each: corosync + pacemaker
-# + md), every node online; netraid set up as lib.sh's other tests have it.
+# pcmk_lab_up N [DISKS]: a cluster lab of N nodes (512M each: corosync +
+# pacemaker + md; DISKS as lab up's --disks, default 256M), every node
+# online; netraid set up as lib.sh's other tests have it.
 pcmk_lab_up() {
-  local n="$1" why
+  local n="$1" disks="${2:-256M}" why
   why=$(lab check) || skip "${why#netraid-lab: }"
   for p in corosync pacemakerd crm_mon crm_attribute cibadmin crm ocf-tester xmllint; do
     command -v "$p" > /dev/null || skip "$p is missing: apt-get install pacemaker corosync crmsh resource-agents fence-agents (tools/setup)"
   done
   [ -f /usr/lib/ocf/lib/heartbeat/ocf-shellfuncs ] || skip "resource-agents is not installed (tools/setup)"
-  lab_up "$n" --mem 512M --disks 256M --cluster
+  lab_up "$n" --mem 512M --disks "$disks" --cluster
   netraid_lab_setup
   lab cluster-wait n1 180 > /dev/null || fail "the cluster did not form: every node online in crm_mon"
 }
@@ -55,9 +56,11 @@ is_promoted_on() { [ "$(promoted_node "$1")" = "$2" ]; }
 fs_on() { [ "$(fs_node "$1")" = "$2" ]; }
 
 # The crm configure of docs/pacemaker.md, for this lab (NODES, the build's
-# netraid, the raw mirror $TAG on $MD, ext4 on /mnt).
+# netraid, the raw mirror $TAG on $MD, ext4 on /mnt). --no-fs: the mirror
+# alone, no Filesystem (a load that writes the raw device).
 pcmk_configure() {
-  local nodes="$1"
+  local nodes="$1" fs=1
+  [ "${2:-}" = --no-fs ] && fs=0
   cat > "$SHARED/cluster.crm" <<CRM
 primitive fence-lab stonith:fence_netraid_lab \\
     params pcmk_host_list="$nodes" \\
@@ -70,12 +73,14 @@ primitive nr-$TAG ocf:netraid:netraid \\
     op promote timeout=180s op demote timeout=120s op notify timeout=90s
 clone nr nr-$TAG \\
     meta promotable=true promoted-max=1 promoted-node-max=1 clone-node-max=1 notify=true
+property stonith-enabled=true stonith-action=reboot
+CRM
+  [ $fs = 1 ] && cat >> "$SHARED/cluster.crm" <<CRM
 primitive fs Filesystem \\
     params device=$MD directory=/mnt fstype=ext4 \\
     op monitor interval=20s timeout=40s
 colocation fs-with-source inf: fs nr:Promoted
 order source-before-fs Mandatory: nr:promote fs:start
-property stonith-enabled=true stonith-action=reboot
 CRM
   on n1 crm configure load update "$SHARED/cluster.crm" > /dev/null
 }
